@@ -1,0 +1,1 @@
+"""The engine: targets, template deploy, packaging, and the compute plane (infra.compute)."""

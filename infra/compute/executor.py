@@ -1,0 +1,236 @@
+"""Runs real Lambda handlers in-process, the way Lambda runs them.
+
+Each function has a pool of execution environments; an environment is one loaded copy of the
+handler module (its own module globals, cold-started on first use), used by one invocation at a
+time. An invocation gets a Lambda context (name, ARN, request id, memory, remaining time), the
+function's environment variables, its output captured to the function's CloudWatch Logs group,
+the function's Timeout enforced, and errors reported as Lambda reports them.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import json
+import sys
+import threading
+import time
+import traceback
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from types import ModuleType
+from typing import Any, Callable, TypedDict
+
+from infra.compute.clock import Clock
+from infra.compute.isolation import isolated
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    """What the executor needs to know of a deployed function."""
+
+    name: str
+    arn: str
+    handler: str  # "module.function", module path relative to code_dir
+    code_dir: Path
+    timeout: float = 3.0
+    memory_mb: int = 128
+    environment: dict[str, str] = field(default_factory=dict)
+    region: str = "us-east-1"
+    code_sha256: str = ""
+
+
+class InvocationResult(TypedDict):
+    request_id: str
+    payload: Any  # the handler's return value, or Lambda's error object
+    function_error: str | None  # None, "Unhandled"
+    duration_ms: float
+    cold_start: bool
+    logs: str
+
+
+class _Context:
+    """The Lambda context object handed to handlers."""
+
+    def __init__(self, spec: FunctionSpec, request_id: str, clock: Clock, log_stream: str) -> None:
+        self.function_name = spec.name
+        self.function_version = "$LATEST"
+        self.invoked_function_arn = spec.arn
+        self.memory_limit_in_mb = spec.memory_mb
+        self.aws_request_id = request_id
+        self.log_group_name = f"/aws/lambda/{spec.name}"
+        self.log_stream_name = log_stream
+        self.identity = None
+        self.client_context = None
+        self._clock = clock
+        self._virtual_deadline = clock.now() + spec.timeout
+        self._real_deadline = time.monotonic() + spec.timeout
+
+    def get_remaining_time_in_millis(self) -> int:
+        remaining = min(self._virtual_deadline - self._clock.now(), self._real_deadline - time.monotonic())
+        return max(0, int(remaining * 1000))
+
+
+class _Environment:
+    """One execution environment: a freshly loaded handler module."""
+
+    _counter = 0
+    _lock = threading.Lock()
+
+    def __init__(self, spec: FunctionSpec) -> None:
+        with _Environment._lock:
+            _Environment._counter += 1
+            number = _Environment._counter
+        self.spec = spec
+        self.id = uuid.uuid4().hex
+        self.log_stream = f"{datetime.now(timezone.utc):%Y/%m/%d}/[$LATEST]{self.id}"
+        self.module_name = f"_lambda_env_{number}_{spec.handler.rsplit('.', 1)[0].replace('.', '_')}"
+        self.handler_fn: Callable[[Any, Any], Any] | None = None
+
+    def load(self) -> Callable[[Any, Any], Any]:
+        module_path, _, attr = self.spec.handler.rpartition(".")
+        source = self.spec.code_dir / (module_path.replace(".", "/") + ".py")
+        if not source.is_file():
+            raise ImportError(f"Unable to import module '{module_path}': No module named '{module_path}'")
+        code_dir = str(self.spec.code_dir)
+        if code_dir not in sys.path:
+            sys.path.insert(0, code_dir)
+        module_spec = importlib.util.spec_from_file_location(self.module_name, source)
+        assert module_spec is not None and module_spec.loader is not None
+        module: ModuleType = importlib.util.module_from_spec(module_spec)
+        module_spec.loader.exec_module(module)
+        handler = getattr(module, attr, None)
+        if not callable(handler):
+            raise AttributeError(f"Handler '{attr}' missing on module '{module_path}'")
+        return handler
+
+
+def error_payload(exc: BaseException, request_id: str) -> dict[str, Any]:
+    """The error object Lambda returns for an unhandled exception."""
+    return {
+        "errorMessage": str(exc),
+        "errorType": type(exc).__name__,
+        "requestId": request_id,
+        "stackTrace": [line.rstrip("\n") for line in traceback.format_tb(exc.__traceback__)],
+    }
+
+
+LogSink = Callable[[FunctionSpec, str, list[tuple[int, str]]], None]
+
+
+class Executor:
+    """Invokes functions on worker threads; ``max_concurrency`` bounds simultaneous invocations."""
+
+    def __init__(self, clock: Clock, log_sink: LogSink | None = None, max_concurrency: int = 32) -> None:
+        self.clock = clock
+        self.log_sink = log_sink
+        self._workers = ThreadPoolExecutor(max_workers=max_concurrency, thread_name_prefix="lambda")
+        self._idle: dict[str, list[_Environment]] = {}
+        self._lock = threading.Lock()
+        self.invocations: list[dict[str, Any]] = []  # a record of every invocation, for reports
+
+    def shutdown(self) -> None:
+        self._workers.shutdown(wait=False, cancel_futures=True)
+
+    def _take_environment(self, spec: FunctionSpec) -> tuple[_Environment, bool]:
+        key = f"{spec.name}:{spec.code_sha256}"
+        with self._lock:
+            pool = self._idle.setdefault(key, [])
+            if pool:
+                return pool.pop(), False
+        return _Environment(spec), True
+
+    def _return_environment(self, spec: FunctionSpec, env: _Environment) -> None:
+        with self._lock:
+            self._idle.setdefault(f"{spec.name}:{spec.code_sha256}", []).append(env)
+
+    def invoke(self, spec: FunctionSpec, event: Any) -> InvocationResult:
+        request_id = str(uuid.uuid4())
+        env, cold = self._take_environment(spec)
+        log = io.StringIO()
+        done = threading.Event()
+        outcome: dict[str, Any] = {}
+        context = _Context(spec, request_id, self.clock, env.log_stream)
+        environ = self._environ(spec, context)
+        started = time.perf_counter()
+
+        def run() -> None:
+            with isolated(environ, log):
+                try:
+                    if env.handler_fn is None:
+                        env.handler_fn = env.load()
+                    outcome["payload"] = env.handler_fn(event, context)
+                except BaseException as exc:  # noqa: BLE001 - reported like Lambda does
+                    traceback.print_exc(file=log)
+                    outcome["error"] = error_payload(exc, request_id)
+                finally:
+                    done.set()
+
+        self._workers.submit(run)
+        finished = self.clock.wait(done, spec.timeout)
+        duration_ms = (time.perf_counter() - started) * 1000
+        if not finished:
+            # The environment is abandoned (Lambda would stop it); its thread may still finish.
+            payload: Any = {
+                "errorType": "Sandbox.Timedout",
+                "errorMessage": f"RequestId: {request_id} Error: Task timed out after {spec.timeout:.2f} seconds",
+            }
+            error: str | None = "Unhandled"
+            log.write(f"{payload['errorMessage']}\n")
+        elif "error" in outcome:
+            payload, error = outcome["error"], "Unhandled"
+            log.write(json.dumps(outcome["error"]) + "\n")
+            # A failed init leaves no usable environment; a handler error keeps it warm.
+            if env.handler_fn is not None:
+                self._return_environment(spec, env)
+        else:
+            payload, error = outcome.get("payload"), None
+            self._return_environment(spec, env)
+        logs = self._lambda_log(request_id, spec, log.getvalue(), duration_ms, cold)
+        self._record(spec, request_id, event, error, duration_ms, cold)
+        if self.log_sink is not None:
+            self.log_sink(spec, env.log_stream, [(int(self.clock.now() * 1000), line) for line in logs.splitlines()])
+        return InvocationResult(
+            request_id=request_id, payload=payload, function_error=error,
+            duration_ms=duration_ms, cold_start=cold, logs=logs,
+        )
+
+    def _environ(self, spec: FunctionSpec, context: _Context) -> dict[str, str]:
+        import os
+
+        base = dict(os.environ)
+        base.update({
+            "AWS_LAMBDA_FUNCTION_NAME": spec.name,
+            "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory_mb),
+            "AWS_LAMBDA_LOG_GROUP_NAME": context.log_group_name,
+            "AWS_LAMBDA_LOG_STREAM_NAME": context.log_stream_name,
+            "AWS_REGION": spec.region,
+            "AWS_DEFAULT_REGION": spec.region,
+            "AWS_EXECUTION_ENV": "AWS_Lambda_python3.12",
+            "_HANDLER": spec.handler,
+            "LAMBDA_TASK_ROOT": str(spec.code_dir),
+        })
+        base.update(spec.environment)
+        return base
+
+    @staticmethod
+    def _lambda_log(request_id: str, spec: FunctionSpec, output: str, duration_ms: float, cold: bool) -> str:
+        report = (
+            f"REPORT RequestId: {request_id}\tDuration: {duration_ms:.2f} ms\t"
+            f"Billed Duration: {max(1, int(duration_ms + 0.999))} ms\tMemory Size: {spec.memory_mb} MB"
+        )
+        if cold:
+            report += "\tInit: in-process"
+        return f"START RequestId: {request_id} Version: $LATEST\n{output}END RequestId: {request_id}\n{report}\n"
+
+    def _record(self, spec: FunctionSpec, request_id: str, event: Any, error: str | None,
+                duration_ms: float, cold: bool) -> None:
+        with self._lock:
+            self.invocations.append({
+                "function": spec.name, "request_id": request_id, "error": error,
+                "duration_ms": duration_ms, "cold_start": cold,
+            })

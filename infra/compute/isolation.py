@@ -1,0 +1,115 @@
+"""Per-invocation environment variables and output capture for handlers sharing one process.
+
+Lambda gives each function its own environment and its own stdout. Here handlers run on threads
+of one process, so ``os.environ`` and ``sys.stdout``/``sys.stderr`` are replaced (once) by views
+that look at the current thread: a thread running an invocation sees its function's variables
+and writes into its invocation's log buffer; every other thread sees the process as before.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import sys
+import threading
+from collections.abc import Iterator, Mapping, MutableMapping
+from contextlib import contextmanager
+from typing import Any, TextIO
+
+_local = threading.local()
+
+
+class ThreadEnviron(MutableMapping[str, str]):
+    """``os.environ`` with a per-thread overlay (the function's variables) on top of the process's."""
+
+    def __init__(self, base: MutableMapping[str, str]) -> None:
+        self.base = base
+
+    def _overlay(self) -> dict[str, str] | None:
+        return getattr(_local, "environ", None)
+
+    def __getitem__(self, key: str) -> str:
+        overlay = self._overlay()
+        if overlay is not None:
+            return overlay[key]
+        return self.base[key]
+
+    def __setitem__(self, key: str, value: str) -> None:
+        overlay = self._overlay()
+        if overlay is not None:
+            overlay[key] = value
+        else:
+            self.base[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        overlay = self._overlay()
+        if overlay is not None:
+            del overlay[key]
+        else:
+            del self.base[key]
+
+    def __iter__(self) -> Iterator[str]:
+        overlay = self._overlay()
+        return iter(list(overlay if overlay is not None else self.base))
+
+    def __len__(self) -> int:
+        overlay = self._overlay()
+        return len(overlay if overlay is not None else self.base)
+
+    def copy(self) -> dict[str, str]:
+        return dict(self)
+
+    # os.environ API used by the standard library (subprocess, os.getenv)
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.base, name)
+
+
+class ThreadStream(io.TextIOBase):
+    """A stdout/stderr that sends an invocation thread's writes to its log buffer."""
+
+    def __init__(self, fallback: TextIO, name: str) -> None:
+        self.fallback = fallback
+        self._name = name
+
+    def _target(self) -> TextIO:
+        buffer = getattr(_local, "log", None)
+        return buffer if buffer is not None else self.fallback
+
+    def write(self, text: str) -> int:  # type: ignore[override]
+        return self._target().write(text)
+
+    def flush(self) -> None:
+        self._target().flush()
+
+    def isatty(self) -> bool:
+        return False
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return "utf-8"
+
+
+_install_lock = threading.Lock()
+
+
+def _ensure_installed() -> None:
+    with _install_lock:
+        if not isinstance(os.environ, ThreadEnviron):
+            os.environ = ThreadEnviron(os.environ)  # type: ignore[assignment]
+        if not isinstance(sys.stdout, ThreadStream):
+            sys.stdout = ThreadStream(sys.stdout, "stdout")
+        if not isinstance(sys.stderr, ThreadStream):
+            sys.stderr = ThreadStream(sys.stderr, "stderr")
+
+
+@contextmanager
+def isolated(environ: Mapping[str, str], log: io.StringIO) -> Iterator[None]:
+    """Run the body with ``environ`` as this thread's environment and ``log`` as its output."""
+    _ensure_installed()
+    _local.environ = dict(environ)
+    _local.log = log
+    try:
+        yield
+    finally:
+        _local.environ = None
+        _local.log = None

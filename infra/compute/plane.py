@@ -1,0 +1,211 @@
+"""The compute plane: executor + event sources + asynchronous invocations, off one clock.
+
+Two ways to drive it:
+- synchronously (tests, the embedded ``run``): ``run_until_idle()`` delivers everything that is
+  due now; ``settle()`` also advances a virtual clock until nothing is left in flight;
+- in the background (``samplecli.py up``): ``start()`` runs a thread per event source mapping and
+  one for asynchronous invocations, on the wall clock.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import json
+import threading
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from infra.compute import moto_hooks
+from infra.compute.clock import Clock, VirtualClock
+from infra.compute.executor import Executor, FunctionSpec, InvocationResult
+from infra.compute.functions import resolve_function, spec_from_moto
+from infra.compute.sqs_source import SqsPoller, mapping_from_api
+
+ASYNC_RETRY_DELAYS = (60.0, 120.0)  # Lambda retries a failed asynchronous invocation twice
+
+
+@dataclass(order=True)
+class _AsyncInvocation:
+    due: float
+    seq: int
+    function_arn: str = field(compare=False)
+    event: dict[str, Any] = field(compare=False)
+    attempt: int = field(compare=False, default=1)
+
+
+class ComputePlane:
+    def __init__(self, clients: Callable[[str], Any], clock: Clock, account_id: str, region: str) -> None:
+        self.clients = clients
+        self.clock = clock
+        self.account_id = account_id
+        self.region = region
+        self.executor = Executor(clock, log_sink=self._write_logs)
+        self.pollers: dict[str, SqsPoller] = {}
+        self.failed_async: list[dict[str, Any]] = []
+        self._async: list[_AsyncInvocation] = []
+        self._async_lock = threading.Lock()
+        self._seq = itertools.count()
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._log_lock = threading.Lock()
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def activate(self) -> "ComputePlane":
+        moto_hooks.activate(self)
+        return self
+
+    def close(self) -> None:
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(timeout=5)
+        if moto_hooks.active() is self:
+            moto_hooks.activate(None)
+        self.executor.shutdown()
+
+    def now(self) -> float:
+        return self.clock.now()
+
+    # -- invocation ------------------------------------------------------------------------
+    def invoke(self, function: str, event: Any) -> InvocationResult:
+        spec = resolve_function(function, self.account_id, self.region)
+        return self.executor.invoke(spec, event)
+
+    def invoke_moto_function(self, fn: Any, event: Any) -> tuple[str, bool, str]:
+        if isinstance(event, (str, bytes)):
+            event = json.loads(event) if event else {}
+        result = self.executor.invoke(spec_from_moto(fn), event)
+        return json.dumps(result["payload"]), result["function_error"] is not None, result["logs"]
+
+    def invoke_async(self, function_arn: str, event: dict[str, Any]) -> None:
+        self._schedule(_AsyncInvocation(self.clock.now(), next(self._seq), function_arn, event))
+
+    def _schedule(self, item: _AsyncInvocation) -> None:
+        with self._async_lock:
+            heapq.heappush(self._async, item)
+
+    def _run_due_async(self) -> int:
+        ran = 0
+        while True:
+            with self._async_lock:
+                if not self._async or self._async[0].due > self.clock.now():
+                    return ran
+                item = heapq.heappop(self._async)
+            result = self.invoke(item.function_arn, item.event)
+            ran += 1
+            if result["function_error"]:
+                if item.attempt <= len(ASYNC_RETRY_DELAYS):
+                    delay = ASYNC_RETRY_DELAYS[item.attempt - 1]
+                    self._schedule(_AsyncInvocation(
+                        self.clock.now() + delay, next(self._seq), item.function_arn, item.event, item.attempt + 1))
+                else:
+                    self.failed_async.append({"function": item.function_arn, "event": item.event,
+                                              "error": result["payload"], "attempts": item.attempt})
+
+    # -- event sources ---------------------------------------------------------------------
+    def refresh_mappings(self) -> None:
+        """Start polling every enabled SQS mapping the control plane has; drop deleted ones."""
+        lam = self.clients("lambda")
+        seen: set[str] = set()
+        for page in lam.get_paginator("list_event_source_mappings").paginate():
+            for esm in page["EventSourceMappings"]:
+                mapping = mapping_from_api(esm)
+                if mapping is None:
+                    continue
+                seen.add(mapping.uuid)
+                if mapping.uuid not in self.pollers:
+                    self.pollers[mapping.uuid] = SqsPoller(mapping, self.clients("sqs"), self._invoke_for_poller,
+                                                           self.clock.now)
+                    if self._threads:
+                        self._start_poller_thread(self.pollers[mapping.uuid])
+        for gone in set(self.pollers) - seen:
+            del self.pollers[gone]
+
+    def _invoke_for_poller(self, function_arn: str, event: dict[str, Any]) -> InvocationResult:
+        return self.invoke(function_arn, event)
+
+    def run_until_idle(self, max_rounds: int = 10_000) -> int:
+        """Deliver everything due at the current time; returns the number of messages/events handled."""
+        total = 0
+        for _ in range(max_rounds):
+            handled = self._run_due_async()
+            for poller in list(self.pollers.values()):
+                handled += poller.poll_once()
+            total += handled
+            if handled == 0:
+                return total
+        raise RuntimeError("the compute plane did not become idle (a message loop between functions?)")
+
+    def in_flight(self) -> int:
+        """Messages in mapped queues (visible or not), held batches and pending async invocations."""
+        sqs = self.clients("sqs")
+        count = len(self._async) + sum(len(p.pending) for p in self.pollers.values())
+        for poller in self.pollers.values():
+            attrs = sqs.get_queue_attributes(
+                QueueUrl=poller.queue_url,
+                AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible",
+                                "ApproximateNumberOfMessagesDelayed"],
+            )["Attributes"]
+            count += sum(int(v) for v in attrs.values())
+        return count
+
+    def settle(self, max_seconds: float = 3600.0, step: float = 1.0) -> float:
+        """Run until nothing is in flight, advancing a virtual clock; returns virtual seconds used."""
+        if not isinstance(self.clock, VirtualClock):
+            raise TypeError("settle() advances time: use a VirtualClock, or start() on the wall clock")
+        start = self.clock.now()
+        self.run_until_idle()
+        while self.in_flight() and self.clock.now() - start < max_seconds:
+            self.clock.advance(step)
+            self.run_until_idle()
+        return self.clock.now() - start
+
+    # -- background mode -------------------------------------------------------------------
+    def start(self, refresh_every: float = 1.0) -> None:
+        self._spawn(self._async_loop)
+        self._spawn(lambda: self._refresh_loop(refresh_every))
+        for poller in self.pollers.values():
+            self._start_poller_thread(poller)
+
+    def _spawn(self, target: Callable[[], None]) -> None:
+        thread = threading.Thread(target=target, daemon=True)
+        self._threads.append(thread)
+        thread.start()
+
+    def _start_poller_thread(self, poller: SqsPoller) -> None:
+        def loop() -> None:
+            while not self._stop.is_set() and self.pollers.get(poller.mapping.uuid) is poller:
+                try:
+                    if poller.poll_once(wait_seconds=1) == 0 and poller.pending:
+                        self._stop.wait(0.02)  # a batching window is open
+                except Exception as exc:  # noqa: BLE001 - a vanished queue must not kill the plane
+                    print(f"event source {poller.mapping.uuid}: {exc}")
+                    self._stop.wait(1.0)
+
+        self._spawn(loop)
+
+    def _async_loop(self) -> None:
+        while not self._stop.is_set():
+            if self._run_due_async() == 0:
+                self._stop.wait(0.02)
+
+    def _refresh_loop(self, every: float) -> None:
+        while not self._stop.wait(every):
+            try:
+                self.refresh_mappings()
+            except Exception as exc:  # noqa: BLE001
+                print(f"refreshing event source mappings failed: {exc}")
+
+    # -- logs ------------------------------------------------------------------------------
+    def _write_logs(self, spec: FunctionSpec, stream: str, events: list[tuple[int, str]]) -> None:
+        logs = self.clients("logs")
+        group = f"/aws/lambda/{spec.name}"
+        with self._log_lock:
+            for create in (lambda: logs.create_log_group(logGroupName=group),
+                           lambda: logs.create_log_stream(logGroupName=group, logStreamName=stream)):
+                try:
+                    create()
+                except logs.exceptions.ResourceAlreadyExistsException:
+                    pass
+            logs.put_log_events(logGroupName=group, logStreamName=stream,
+                                logEvents=[{"timestamp": t, "message": m} for t, m in events if m])

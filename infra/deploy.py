@@ -1,0 +1,231 @@
+"""Deploys one template to a target, and destroys what a deploy created.
+
+embedded / local: the toolkit's own deployer realizes each resource through boto3 calls
+(moto's CloudFormation skips several resource types in silence, so it is not used).
+localstack / aws: the packaged template goes to the target's CloudFormation.
+Either way the stack's record (resources, outputs) is kept in the artifacts bucket on the
+target, so ``destroy`` and later commands find it.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from infra import template as templates
+from infra.exceptions import DeployError, ToolkitError
+from infra.intrinsics import Resolver, creation_order
+from infra.providers import PROVIDERS, DeployContext
+from infra.targets import Target
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class DeployedResource:
+    logical_id: str
+    type: str
+    physical_id: str
+    attributes: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Stack:
+    name: str
+    target: str
+    region: str
+    account_id: str
+    resources: list[DeployedResource] = field(default_factory=list)
+    outputs: dict[str, Any] = field(default_factory=dict)
+    deploy_seconds: float = 0.0
+
+    def resource(self, logical_id: str) -> DeployedResource:
+        for resource in self.resources:
+            if resource.logical_id == logical_id:
+                return resource
+        raise KeyError(logical_id)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), indent=2)
+
+    @classmethod
+    def from_json(cls, text: str) -> "Stack":
+        data = json.loads(text)
+        data["resources"] = [DeployedResource(**r) for r in data["resources"]]
+        return cls(**data)
+
+
+def account_id(target: Target) -> str:
+    return target.client("sts").get_caller_identity()["Account"]
+
+
+def artifacts_bucket(target: Target, account: str) -> str:
+    s3 = target.client("s3")
+    name = f"toolkit-artifacts-{account}-{target.region}"
+    try:
+        s3.head_bucket(Bucket=name)
+    except s3.exceptions.ClientError:
+        kwargs: dict[str, Any] = {"Bucket": name}
+        if target.region != "us-east-1":
+            kwargs["CreateBucketConfiguration"] = {"LocationConstraint": target.region}
+        s3.create_bucket(**kwargs)
+    return name
+
+
+def deploy(target: Target, template_path: Path, stack_name: str, parameters: dict[str, Any] | None = None,
+           progress: Progress = lambda message: None) -> Stack:
+    started = time.perf_counter()
+    account = account_id(target)
+    bucket = artifacts_bucket(target, account)
+    s3 = target.client("s3")
+
+    def upload(key: str, body: bytes) -> str:
+        s3.put_object(Bucket=bucket, Key=key, Body=body)
+        return f"s3://{bucket}/{key}"
+
+    source = templates.load(template_path)
+    packaged = templates.package(source, template_path.parent, upload)
+    if target.name in ("embedded", "local"):
+        stack = _deploy_by_api(target, packaged, stack_name, account, parameters or {}, progress)
+    else:
+        stack = _deploy_by_cloudformation(target, packaged, stack_name, account, parameters or {}, progress)
+    stack.deploy_seconds = time.perf_counter() - started
+    s3.put_object(Bucket=bucket, Key=f"stacks/{stack_name}.json", Body=stack.to_json().encode())
+    return stack
+
+
+def load_stack(target: Target, stack_name: str) -> Stack:
+    s3 = target.client("s3")
+    bucket = f"toolkit-artifacts-{account_id(target)}-{target.region}"
+    try:
+        body = s3.get_object(Bucket=bucket, Key=f"stacks/{stack_name}.json")["Body"].read()
+    except s3.exceptions.ClientError as exc:
+        raise ToolkitError(f"no stack named {stack_name} is deployed on the {target.name} target") from exc
+    return Stack.from_json(body.decode())
+
+
+def _parameter_values(template: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for name, spec in template.get("Parameters", {}).items():
+        if name in given:
+            values[name] = given[name]
+        elif "Default" in spec:
+            values[name] = spec["Default"]
+        else:
+            raise DeployError(name, "parameter has no value and no Default")
+        values[name] = str(values[name])  # Ref to a parameter is a string, Number ones too
+    unknown = set(given) - set(template.get("Parameters", {}))
+    if unknown:
+        raise DeployError(sorted(unknown)[0], "not a parameter of this template")
+    return values
+
+
+def _deploy_by_api(target: Target, packaged: dict[str, Any], stack_name: str, account: str,
+                   parameters: dict[str, Any], progress: Progress) -> Stack:
+    pseudo = {"AWS::Region": target.region, "AWS::AccountId": account, "AWS::StackName": stack_name,
+              "AWS::Partition": "aws", "AWS::URLSuffix": "amazonaws.com",
+              "AWS::StackId": f"arn:aws:cloudformation:{target.region}:{account}:stack/{stack_name}/local"}
+    values = _parameter_values(packaged, parameters)
+    cfn = templates.to_cloudformation(packaged, {**values, **pseudo})
+    stack = Stack(stack_name, target.name, target.region, account)
+    deployed: dict[str, Any] = {}
+    resolver = Resolver({**pseudo, **values}, lambda lid, attr: _attribute(stack, lid, attr), cfn.get("Conditions"))
+    for name in cfn.get("Parameters", {}):
+        resolver.refs.setdefault(name, values.get(name))
+    ctx = DeployContext(stack_name, target.region, account, target.client)
+    resources = cfn.get("Resources", {})
+    try:
+        for logical_id in creation_order(resources):
+            resource = resources[logical_id]
+            if "Condition" in resource and not resolver.condition(resource["Condition"]):
+                continue
+            provider = PROVIDERS.get(resource["Type"])
+            if provider is None:
+                raise DeployError(logical_id, f"resource type {resource['Type']} is not supported on the "
+                                              f"{target.name} target")
+            props = resolver.resolve(resource.get("Properties", {}))
+            unsupported = sorted(set(props) - provider.properties)
+            if unsupported:
+                raise DeployError(logical_id, f"{resource['Type']} properties {unsupported} are not supported "
+                                              f"on the {target.name} target")
+            progress(f"creating {logical_id} ({resource['Type']})")
+            try:
+                physical_id, attributes = provider.create(ctx, logical_id, props)
+            except DeployError:
+                raise
+            except Exception as exc:  # boto3 ClientError and moto's errors
+                raise DeployError(logical_id, f"{resource['Type']} could not be created: {exc}") from exc
+            stack.resources.append(DeployedResource(logical_id, resource["Type"], physical_id, attributes))
+            resolver.refs[logical_id] = physical_id
+            deployed[logical_id] = physical_id
+        stack.outputs = {name: resolver.resolve(output["Value"]) for name, output in cfn.get("Outputs", {}).items()
+                         if "Condition" not in output or resolver.condition(output["Condition"])}
+    except Exception:
+        _delete_resources(target, stack, progress)  # a failed deploy rolls back, like CloudFormation
+        raise
+    return stack
+
+
+def _attribute(stack: Stack, logical_id: str, attribute: str) -> Any:
+    try:
+        resource = stack.resource(logical_id)
+    except KeyError:
+        raise DeployError(logical_id, f"Fn::GetAtt {logical_id}.{attribute} before it exists") from None
+    if attribute not in resource.attributes:
+        raise DeployError(logical_id, f"attribute {attribute} is not available for {resource.type}")
+    return resource.attributes[attribute]
+
+
+def _deploy_by_cloudformation(target: Target, packaged: dict[str, Any], stack_name: str, account: str,
+                              parameters: dict[str, Any], progress: Progress) -> Stack:
+    cfn = target.client("cloudformation")
+    progress(f"creating CloudFormation stack {stack_name}")
+    cfn.create_stack(StackName=stack_name, TemplateBody=json.dumps(packaged),
+                     Parameters=[{"ParameterKey": k, "ParameterValue": str(v)} for k, v in parameters.items()],
+                     Capabilities=["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"])
+    try:
+        cfn.get_waiter("stack_create_complete").wait(StackName=stack_name, WaiterConfig={"Delay": 2,
+                                                                                         "MaxAttempts": 300})
+    except Exception as exc:
+        events = cfn.describe_stack_events(StackName=stack_name)["StackEvents"]
+        failed = [e for e in events if e["ResourceStatus"].endswith("FAILED")]
+        reason = f"{failed[-1]['LogicalResourceId']}: {failed[-1].get('ResourceStatusReason')}" if failed else str(exc)
+        raise ToolkitError(f"stack {stack_name} failed to create: {reason}") from exc
+    description = cfn.describe_stacks(StackName=stack_name)["Stacks"][0]
+    stack = Stack(stack_name, target.name, target.region, account)
+    for summary in cfn.get_paginator("list_stack_resources").paginate(StackName=stack_name):
+        for item in summary["StackResourceSummaries"]:
+            stack.resources.append(DeployedResource(item["LogicalResourceId"], item["ResourceType"],
+                                                    item.get("PhysicalResourceId", "")))
+    stack.outputs = {o["OutputKey"]: o["OutputValue"] for o in description.get("Outputs", [])}
+    return stack
+
+
+def destroy(target: Target, stack_name: str, progress: Progress = lambda message: None) -> Stack:
+    stack = load_stack(target, stack_name)
+    if target.name in ("embedded", "local"):
+        _delete_resources(target, stack, progress)
+    else:
+        cfn = target.client("cloudformation")
+        cfn.delete_stack(StackName=stack_name)
+        cfn.get_waiter("stack_delete_complete").wait(StackName=stack_name, WaiterConfig={"Delay": 2})
+    s3 = target.client("s3")
+    bucket = f"toolkit-artifacts-{stack.account_id}-{target.region}"
+    s3.delete_object(Bucket=bucket, Key=f"stacks/{stack_name}.json")
+    return stack
+
+
+def _delete_resources(target: Target, stack: Stack, progress: Progress) -> None:
+    ctx = DeployContext(stack.name, target.region, stack.account_id, target.client)
+    errors = []
+    for resource in reversed(stack.resources):
+        progress(f"deleting {resource.logical_id} ({resource.type})")
+        try:
+            PROVIDERS[resource.type].delete(ctx, resource.physical_id, resource.attributes)
+        except Exception as exc:  # keep deleting the rest, then report
+            errors.append(f"{resource.logical_id}: {exc}")
+    if errors:
+        raise ToolkitError("some resources could not be deleted: " + "; ".join(errors))

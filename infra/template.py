@@ -1,0 +1,86 @@
+"""Reads a pattern's SAM/CloudFormation template and turns it into plain CloudFormation.
+
+Code folders named by ``CodeUri`` are zipped and uploaded to an artifacts bucket on the target
+(``sam package`` does the same), then the SAM transform (aws-sam-translator, the library
+``sam`` and CloudFormation use) expands the serverless resources.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from pathlib import Path
+from typing import Any, Callable
+
+from cfnlint.decode import cfn_yaml
+from samtranslator.translator.transform import transform
+
+from infra.exceptions import TemplateError
+from infra.packaging import zip_folder
+
+SAM_TRANSFORM = "AWS::Serverless-2016-10-31"
+_MANAGED_POLICIES = {
+    "AWSLambdaBasicExecutionRole": "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",
+    "AWSLambdaSQSQueueExecutionRole": "arn:aws:iam::aws:policy/service-role/AWSLambdaSQSQueueExecutionRole",
+    "AWSXrayWriteOnlyAccess": "arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess",
+}
+
+
+class _StaticPolicyLoader:
+    """Managed policy names the templates may use, without asking IAM."""
+
+    def load(self) -> dict[str, str]:
+        return dict(_MANAGED_POLICIES)
+
+
+def load(path: Path) -> dict[str, Any]:
+    try:
+        parsed = cfn_yaml.loads(path.read_text(encoding="utf-8"), str(path))
+    except Exception as exc:  # cfn-lint raises several parser error types
+        raise TemplateError(f"{path}: cannot be read as a template: {exc}") from exc
+    return json.loads(json.dumps(parsed))
+
+
+def code_folders(template: dict[str, Any], template_dir: Path) -> dict[str, Path]:
+    """Logical id -> local code folder, for every function whose CodeUri is a local path."""
+    globals_uri = template.get("Globals", {}).get("Function", {}).get("CodeUri")
+    folders: dict[str, Path] = {}
+    for logical_id, resource in template.get("Resources", {}).items():
+        if resource.get("Type") != "AWS::Serverless::Function":
+            continue
+        uri = resource.get("Properties", {}).get("CodeUri", globals_uri)
+        if isinstance(uri, str) and not uri.startswith("s3://"):
+            folder = (template_dir / uri).resolve()
+            if not folder.is_dir():
+                raise TemplateError(f"{logical_id}: CodeUri {uri} is not a folder ({folder})")
+            folders[logical_id] = folder
+    return folders
+
+
+def package(template: dict[str, Any], template_dir: Path,
+            upload: Callable[[str, bytes], str]) -> dict[str, Any]:
+    """Zip each local CodeUri, ``upload(key, bytes) -> s3 uri``, and point CodeUri at it."""
+    packaged = copy.deepcopy(template)
+    uploaded: dict[Path, str] = {}
+    for logical_id, folder in code_folders(template, template_dir).items():
+        if folder not in uploaded:
+            body = zip_folder(folder)
+            uploaded[folder] = upload(f"code/{hashlib.sha256(body).hexdigest()}.zip", body)
+        packaged["Resources"][logical_id].setdefault("Properties", {})["CodeUri"] = uploaded[folder]
+    packaged.get("Globals", {}).get("Function", {}).pop("CodeUri", None)
+    return packaged
+
+
+def to_cloudformation(template: dict[str, Any], parameters: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Expand the SAM transform (if the template uses it) into plain CloudFormation."""
+    transforms = template.get("Transform")
+    names = transforms if isinstance(transforms, list) else [transforms] if transforms else []
+    if SAM_TRANSFORM not in names:
+        return template
+    try:
+        return transform(template, parameters or {}, _StaticPolicyLoader())  # type: ignore[arg-type]
+    except Exception as exc:  # samtranslator raises InvalidDocumentException & co
+        causes = getattr(exc, "causes", None)
+        detail = "; ".join(str(c) for c in causes) if causes else str(exc)
+        raise TemplateError(f"SAM transform failed: {detail}") from exc
