@@ -1,0 +1,179 @@
+"""samplecli: deploy, run and compare AWS serverless patterns — locally, on LocalStack or on AWS.
+
+    python samplecli.py list
+    python samplecli.py run file-conversion [--target embedded|local|localstack|aws]
+    python samplecli.py deploy PATTERN --target local      (destroy likewise)
+    python samplecli.py export PATTERN --out DIR
+    python samplecli.py up [--port 4566]
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any, Callable, TextIO
+
+from infra import registry
+from infra.exceptions import ToolkitError
+from infra.targets import TARGETS
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="samplecli.py", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands.add_parser("list", help="patterns with one-line summaries")
+
+    def with_target(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument("pattern", help="a pattern name (see 'list')")
+        sub.add_argument("--target", choices=TARGETS, default="embedded", help="where to deploy (default: embedded)")
+        sub.add_argument("--endpoint-url", help="endpoint of the local or localstack target")
+        sub.add_argument("--region", help="AWS region (default: AWS_DEFAULT_REGION or us-east-1)")
+
+    with_target(commands.add_parser("run", help="deploy a pattern, drive its demo workload, report what happened"))
+    with_target(commands.add_parser("deploy", help="deploy a pattern's template to a target"))
+    with_target(commands.add_parser("destroy", help="remove everything a deploy created"))
+    export = commands.add_parser("export", help="the template and packaged code, for the SAM or AWS CLI")
+    export.add_argument("pattern")
+    export.add_argument("--out", required=True, type=Path, help="folder to write into")
+    export.add_argument("--no-deps", action="store_true", help="zip the code only (no requirements installed)")
+    up = commands.add_parser("up", help="serve a local AWS endpoint with the compute plane (Ctrl-C stops)")
+    up.add_argument("--port", type=int, default=4566)
+    up.add_argument("--host", default="127.0.0.1")
+    return parser
+
+
+def main(argv: list[str] | None = None, out: TextIO | None = None,
+         stop: threading.Event | None = None) -> int:
+    """Entry point; ``stop`` ends ``up`` (tests), Ctrl-C does for a user."""
+    out = out or sys.stdout
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    say: Callable[[str], None] = lambda line: print(line, file=out, flush=True)
+    try:
+        return COMMANDS[args.command](args, say, stop)
+    except ToolkitError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def _list(args: argparse.Namespace, say: Callable[[str], None], stop: Any) -> int:
+    for pattern in registry.all_patterns():
+        say(f"{pattern.name:<20} {pattern.summary}")
+    return 0
+
+
+def _open_cloud(args: argparse.Namespace) -> Any:
+    from infra.cloud import Cloud
+
+    if args.target == "embedded":
+        return Cloud.embedded(region=args.region or "us-east-1")
+    if args.target in ("localstack", "aws") and args.command == "run":
+        raise ToolkitError(f"'run --target {args.target}' is not available yet: the compute plane runs handlers "
+                           f"against moto-backed targets (embedded, local); use 'deploy --target {args.target}'")
+    return Cloud.remote(args.target, args.endpoint_url, args.region)
+
+
+def _deploy(args: argparse.Namespace, say: Callable[[str], None], stop: Any) -> int:
+    pattern = registry.get(args.pattern)
+    with _open_cloud(args) as cloud:
+        stack = cloud.deploy(pattern.name, progress=lambda m: say(f"  {m}"))
+        say(f"deployed {pattern.name} to {args.target} in {stack.deploy_seconds:.2f} s "
+            f"({len(stack.resources)} resources)")
+        for key, value in stack.outputs.items():
+            say(f"  {key}: {value}")
+        if args.target == "embedded":
+            say("note: the embedded target lives in this process only; use 'up' + '--target local' to keep it")
+    return 0
+
+
+def _destroy(args: argparse.Namespace, say: Callable[[str], None], stop: Any) -> int:
+    pattern = registry.get(args.pattern)
+    with _open_cloud(args) as cloud:
+        stack = cloud.destroy(pattern.stack_name, progress=lambda m: say(f"  {m}"))
+        say(f"destroyed {pattern.name} on {args.target} ({len(stack.resources)} resources)")
+    return 0
+
+
+def _run(args: argparse.Namespace, say: Callable[[str], None], stop: Any) -> int:
+    pattern = registry.get(args.pattern)
+    started = time.perf_counter()
+    workload = pattern.workload()
+    with _open_cloud(args) as cloud:
+        say(f"deploying {pattern.name} to the {args.target} target...")
+        stack = cloud.deploy(pattern.name)
+        say(f"deployed {len(stack.resources)} resources in {stack.deploy_seconds:.2f} s")
+        for resource in stack.resources:
+            say(f"  {resource.type:<34} {resource.logical_id}")
+        result = workload.run(cloud, stack, progress=lambda m: say(f"  {m}"))
+        for line in workload.summary_lines(result):
+            say(line)
+        if cloud.plane is not None:
+            _report_invocations(cloud.plane.executor.invocations, say)
+        else:
+            say("handlers ran in the 'up' process: see its output and the /aws/lambda/* log groups")
+        if args.target != "aws":
+            cloud.destroy(stack.name)
+            say(f"cleaned up the {args.target} target")
+    say(f"done in {time.perf_counter() - started:.2f} s")
+    return 0
+
+
+def _report_invocations(invocations: list[dict[str, Any]], say: Callable[[str], None]) -> None:
+    by_function: dict[str, list[dict[str, Any]]] = {}
+    for item in invocations:
+        by_function.setdefault(item["function"], []).append(item)
+    say("invocations (in-process):")
+    for name, items in sorted(by_function.items()):
+        durations = sorted(i["duration_ms"] for i in items)
+        errors = sum(1 for i in items if i["error"])
+        say(f"  {name:<48} {len(items):>3} calls, {errors} errors, median {durations[len(durations) // 2]:.1f} ms")
+
+
+def _export(args: argparse.Namespace, say: Callable[[str], None], stop: Any) -> int:
+    from infra.export import export
+
+    pattern = registry.get(args.pattern)
+    for path in export(pattern, args.out, with_dependencies=not args.no_deps):
+        say(f"wrote {path}")
+    say(f"deploy with: sam deploy --template-file {args.out / 'template.yaml'} --stack-name {pattern.name} "
+        f"--capabilities CAPABILITY_IAM --resolve-s3")
+    return 0
+
+
+def _up(args: argparse.Namespace, say: Callable[[str], None], stop: threading.Event | None) -> int:
+    from infra import server
+
+    endpoint = server.start(args.port, args.host)
+    say(f"local AWS endpoint on {endpoint.url} (region us-east-1, any access key)")
+    say(f"  aws --endpoint-url {endpoint.url} s3 ls")
+    say(f"  python samplecli.py deploy file-conversion --target local --endpoint-url {endpoint.url}")
+    say("Lambda functions deployed here run in this process; Ctrl-C stops")
+    waiter = stop or threading.Event()
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.default_int_handler)  # Ctrl-C, even if inherited as ignored
+        signal.signal(signal.SIGTERM, lambda *_: waiter.set())
+    try:
+        while not waiter.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        endpoint.stop()
+        say("stopped")
+    return 0
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace, Callable[[str], None], Any], int]] = {
+    "list": _list, "run": _run, "deploy": _deploy, "destroy": _destroy, "export": _export, "up": _up,
+}
+
+if __name__ == "__main__":
+    sys.exit(main())

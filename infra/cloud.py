@@ -20,7 +20,8 @@ from typing import Any, Callable
 from infra import deploy as deployer
 from infra import registry
 from infra.compute.clock import Clock, VirtualClock, WallClock
-from infra.compute.plane import ComputePlane
+from infra.compute.plane import ComputePlane, mapped_queue_urls, queued_messages
+from infra.exceptions import ToolkitError
 from infra.targets import Target, check_reachable, resolve
 
 
@@ -110,12 +111,19 @@ class Cloud:
             return
         deadline = time.monotonic() + max_seconds
         idle = threading.Event()
+        quiet_checks = 0
         while time.monotonic() < deadline:
             if self.plane is not None:
                 self.plane.run_until_idle()
-                if not self.plane.in_flight():
-                    return
-            idle.wait(0.05)
+                busy = self.plane.in_flight()
+            else:  # the compute plane runs in another process: watch the mapped queues empty
+                sqs = self.client("sqs")
+                busy = queued_messages(sqs, mapped_queue_urls(self.client("lambda"), sqs))
+            quiet_checks = 0 if busy else quiet_checks + 1
+            if quiet_checks >= 2:
+                return
+            idle.wait(0.1)
+        raise ToolkitError(f"the pipeline was still busy after {max_seconds:.0f} s")
 
     @property
     def clock(self) -> Clock:

@@ -129,7 +129,7 @@ def _deploy_by_api(target: Target, packaged: dict[str, Any], stack_name: str, ac
               "AWS::Partition": "aws", "AWS::URLSuffix": "amazonaws.com",
               "AWS::StackId": f"arn:aws:cloudformation:{target.region}:{account}:stack/{stack_name}/local"}
     values = _parameter_values(packaged, parameters)
-    cfn = templates.to_cloudformation(packaged, {**values, **pseudo})
+    cfn = templates.to_cloudformation(packaged, {**values, **pseudo}, target.region)
     stack = Stack(stack_name, target.name, target.region, account)
     deployed: dict[str, Any] = {}
     resolver = Resolver({**pseudo, **values}, lambda lid, attr: _attribute(stack, lid, attr), cfn.get("Conditions"))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import os
 from pathlib import Path
 from typing import Any, Callable
 
@@ -72,8 +73,13 @@ def package(template: dict[str, Any], template_dir: Path,
     return packaged
 
 
-def to_cloudformation(template: dict[str, Any], parameters: dict[str, Any] | None = None) -> dict[str, Any]:
+def to_cloudformation(template: dict[str, Any], parameters: dict[str, Any] | None = None,
+                      region: str = "us-east-1") -> dict[str, Any]:
     """Expand the SAM transform (if the template uses it) into plain CloudFormation."""
+    from samtranslator.translator.arn_generator import ArnGenerator
+
+    ArnGenerator.BOTO_SESSION_REGION_NAME = region  # else it asks a boto3 session for one
+    os.environ.setdefault("AWS_DEFAULT_REGION", region)  # the translator's pseudo parameters do too
     transforms = template.get("Transform")
     names = transforms if isinstance(transforms, list) else [transforms] if transforms else []
     if SAM_TRANSFORM not in names:

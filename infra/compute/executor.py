@@ -124,8 +124,10 @@ LogSink = Callable[[FunctionSpec, str, list[tuple[int, str]]], None]
 class Executor:
     """Invokes functions on worker threads; ``max_concurrency`` bounds simultaneous invocations."""
 
-    def __init__(self, clock: Clock, log_sink: LogSink | None = None, max_concurrency: int = 32) -> None:
+    def __init__(self, clock: Clock, log_sink: LogSink | None = None, max_concurrency: int = 32,
+                 handler_env: dict[str, str] | None = None) -> None:
         self.clock = clock
+        self.handler_env = dict(handler_env or {})  # e.g. AWS_ENDPOINT_URL: where handlers' boto3 calls go
         self.log_sink = log_sink
         self._workers = ThreadPoolExecutor(max_workers=max_concurrency, thread_name_prefix="lambda")
         self._idle: dict[str, list[_Environment]] = {}
@@ -202,6 +204,7 @@ class Executor:
         import os
 
         base = dict(os.environ)
+        base.update(self.handler_env)
         base.update({
             "AWS_LAMBDA_FUNCTION_NAME": spec.name,
             "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",

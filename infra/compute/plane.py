@@ -25,6 +25,29 @@ from infra.compute.sqs_source import SqsPoller, mapping_from_api
 ASYNC_RETRY_DELAYS = (60.0, 120.0)  # Lambda retries a failed asynchronous invocation twice
 
 
+def queued_messages(sqs: Any, queue_urls: list[str]) -> int:
+    """Messages in these queues: visible, in flight or delayed."""
+    count = 0
+    for url in queue_urls:
+        attrs = sqs.get_queue_attributes(
+            QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible",
+                                          "ApproximateNumberOfMessagesDelayed"])["Attributes"]
+        count += sum(int(v) for v in attrs.values())
+    return count
+
+
+def mapped_queue_urls(lam: Any, sqs: Any) -> list[str]:
+    """The queues that enabled SQS event source mappings read."""
+    urls = []
+    for page in lam.get_paginator("list_event_source_mappings").paginate():
+        for esm in page["EventSourceMappings"]:
+            mapping = mapping_from_api(esm)
+            if mapping is not None:
+                _, _, _, _, account, name = mapping.queue_arn.split(":")
+                urls.append(sqs.get_queue_url(QueueName=name, QueueOwnerAWSAccountId=account)["QueueUrl"])
+    return urls
+
+
 @dataclass(order=True)
 class _AsyncInvocation:
     due: float
@@ -35,12 +58,13 @@ class _AsyncInvocation:
 
 
 class ComputePlane:
-    def __init__(self, clients: Callable[[str], Any], clock: Clock, account_id: str, region: str) -> None:
+    def __init__(self, clients: Callable[[str], Any], clock: Clock, account_id: str, region: str,
+                 handler_env: dict[str, str] | None = None) -> None:
         self.clients = clients
         self.clock = clock
         self.account_id = account_id
         self.region = region
-        self.executor = Executor(clock, log_sink=self._write_logs)
+        self.executor = Executor(clock, log_sink=self._write_logs, handler_env=handler_env)
         self.pollers: dict[str, SqsPoller] = {}
         self.failed_async: list[dict[str, Any]] = []
         self._async: list[_AsyncInvocation] = []
@@ -138,16 +162,8 @@ class ComputePlane:
 
     def in_flight(self) -> int:
         """Messages in mapped queues (visible or not), held batches and pending async invocations."""
-        sqs = self.clients("sqs")
-        count = len(self._async) + sum(len(p.pending) for p in self.pollers.values())
-        for poller in self.pollers.values():
-            attrs = sqs.get_queue_attributes(
-                QueueUrl=poller.queue_url,
-                AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible",
-                                "ApproximateNumberOfMessagesDelayed"],
-            )["Attributes"]
-            count += sum(int(v) for v in attrs.values())
-        return count
+        held = len(self._async) + sum(len(p.pending) for p in self.pollers.values())
+        return held + queued_messages(self.clients("sqs"), [p.queue_url for p in self.pollers.values()])
 
     def settle(self, max_seconds: float = 3600.0, step: float = 1.0) -> float:
         """Run until nothing is in flight, advancing a virtual clock; returns virtual seconds used."""

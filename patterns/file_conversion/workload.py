@@ -1,0 +1,83 @@
+"""S3 -> SNS fan-out file conversion: every upload gets a thumbnail, a JPEG and a ZIP.
+
+The demo uploads real images and every kind of bad input, lets the pipeline run, and reports
+what came out: outputs, failure records (under failed/ in the output bucket) and DLQ depth.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from functions.file_conversion.fileconv import samples
+
+CONVERSIONS = ("thumbnail", "png-to-jpeg", "zip")
+
+
+@dataclass(frozen=True)
+class DemoFile:
+    key: str
+    make: Callable[[], bytes]
+    note: str
+
+
+def demo_files(max_input_bytes: int = 10 * 1024 * 1024) -> list[DemoFile]:
+    return [
+        DemoFile("photos/sunset.png", lambda: samples.make_png(1600, 900), "a 1600x900 PNG"),
+        DemoFile("photos/café au lait.jpg", lambda: samples.make_jpeg(1200, 1600), "a JPEG with a space and unicode"),
+        DemoFile("icons/logo with alpha.png", lambda: samples.make_png(640, 640, alpha=True), "an RGBA PNG"),
+        DemoFile("docs/readme.txt", samples.not_an_image, "not an image"),
+        DemoFile("broken/truncated.png", samples.truncated_png, "a truncated PNG"),
+        DemoFile("broken/bomb.png", samples.decompression_bomb_png, "a 20000x20000 decompression bomb"),
+        DemoFile("big/too-large.bin", lambda: os.urandom(max_input_bytes + 1), "over the size limit"),
+        DemoFile("../escape.png", lambda: samples.make_png(64, 64), "a key with ../"),
+    ]
+
+
+def run(cloud: Any, stack: Any, progress: Callable[[str], None] = lambda message: None) -> dict[str, Any]:
+    """Upload the demo files, wait for the pipeline, and return what happened."""
+    s3 = cloud.client("s3")
+    upload_bucket = stack.outputs["UploadBucketName"]
+    output_bucket = stack.outputs["OutputBucketName"]
+    files = demo_files()
+    started = time.perf_counter()
+    for file in files:
+        s3.put_object(Bucket=upload_bucket, Key=file.key, Body=file.make())
+        progress(f"uploaded {file.key} ({file.note})")
+    progress("converting...")
+    cloud.drain()
+    elapsed = time.perf_counter() - started
+    outputs, failures = list_results(s3, output_bucket)
+    sqs = cloud.client("sqs")
+    dlq_depth = {
+        name: int(sqs.get_queue_attributes(QueueUrl=stack.outputs[f"{name}DLQUrl"],
+                                           AttributeNames=["ApproximateNumberOfMessages"])
+                  ["Attributes"]["ApproximateNumberOfMessages"])
+        for name in ("Thumbnail", "PngToJpeg", "Zip")
+    }
+    return {"uploads": [f.key for f in files], "outputs": outputs, "failures": failures,
+            "dlq": dlq_depth, "seconds": elapsed}
+
+
+def list_results(s3: Any, bucket: str) -> tuple[list[str], list[dict[str, Any]]]:
+    outputs: list[str] = []
+    failures: list[dict[str, Any]] = []
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+        for item in page.get("Contents", []):
+            if item["Key"].startswith("failed/"):
+                failures.append(json.loads(s3.get_object(Bucket=bucket, Key=item["Key"])["Body"].read()))
+            else:
+                outputs.append(item["Key"])
+    return sorted(outputs), sorted(failures, key=lambda f: (f["key"], f["conversion"]))
+
+
+def summary_lines(result: dict[str, Any]) -> list[str]:
+    lines = [f"{len(result['uploads'])} uploads -> {len(result['outputs'])} outputs, "
+             f"{len(result['failures'])} failure records, DLQ depths {result['dlq']} "
+             f"in {result['seconds']:.2f} s"]
+    lines += [f"  output   {key}" for key in result["outputs"]]
+    lines += [f"  rejected {f['conversion']:<12} {f['key']}: {f['reason']}" for f in result["failures"]]
+    return lines
