@@ -165,15 +165,21 @@ class ComputePlane:
         held = len(self._async) + sum(len(p.pending) for p in self.pollers.values())
         return held + queued_messages(self.clients("sqs"), [p.queue_url for p in self.pollers.values()])
 
-    def settle(self, max_seconds: float = 3600.0, step: float = 1.0) -> float:
-        """Run until nothing is in flight, advancing a virtual clock; returns virtual seconds used."""
+    def settle(self, max_seconds: float = 3600.0, step: float = 1.0, max_step: float = 30.0) -> float:
+        """Run until nothing is in flight, advancing a virtual clock; returns virtual seconds used.
+
+        Time moves in steps that double while nothing happens (up to ``max_step``) and fall back
+        to ``step`` when something is delivered, so a 3-minute visibility timeout takes a handful
+        of rounds; a delivery may come up to one step later than the exact moment.
+        """
         if not isinstance(self.clock, VirtualClock):
             raise TypeError("settle() advances time: use a VirtualClock, or start() on the wall clock")
         start = self.clock.now()
         self.run_until_idle()
+        current = step
         while self.in_flight() and self.clock.now() - start < max_seconds:
-            self.clock.advance(step)
-            self.run_until_idle()
+            self.clock.advance(current)
+            current = step if self.run_until_idle() else min(current * 2, max_step)
         return self.clock.now() - start
 
     # -- background mode -------------------------------------------------------------------
