@@ -1,0 +1,35 @@
+"""Every pattern folder has the same parts, so none drifts."""
+
+from __future__ import annotations
+
+import pytest
+
+from infra import registry
+from infra.template import load
+
+PATTERNS = registry.all_patterns()
+README_SECTIONS = ("## How it works", "## Trade-offs", "## Deploy", "## Cleanup")
+
+
+def test_there_is_at_least_one_pattern():
+    assert PATTERNS
+
+
+@pytest.mark.parametrize("pattern", PATTERNS, ids=lambda p: p.name)
+def test_pattern_has_template_workload_readme_and_tests(pattern):
+    assert load(pattern.template)["Resources"]
+    workload = pattern.workload()
+    assert callable(workload.run) and callable(workload.summary_lines) and pattern.summary
+    readme = (pattern.folder / "README.md").read_text(encoding="utf-8")
+    for section in README_SECTIONS:
+        assert section in readme, f"{pattern.name} README lacks '{section}'"
+    tests = registry.PATTERNS_DIR.parent / "tests" / "patterns" / f"test_{pattern.folder.name}.py"
+    assert tests.is_file()
+
+
+@pytest.mark.parametrize("pattern", PATTERNS, ids=lambda p: p.name)
+def test_pattern_template_passes_cfn_lint(pattern):
+    from cfnlint.api import lint_all
+
+    errors = [str(m) for m in lint_all(pattern.template.read_text()) if str(m.rule.id).startswith("E")]
+    assert errors == []
