@@ -20,6 +20,7 @@ from typing import Any, Callable
 from infra import deploy as deployer
 from infra import registry
 from infra.compute.clock import Clock, VirtualClock, WallClock
+from infra.compute.moto_hooks import install as install_moto_hooks
 from infra.compute.plane import ComputePlane, mapped_queue_urls, queued_messages
 from infra.exceptions import ToolkitError
 from infra.targets import Target, check_reachable, resolve
@@ -39,9 +40,8 @@ class Cloud:
 
         cloud = cls(resolve("embedded", region=region))
         cloud._set_env({"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
-                        "AWS_DEFAULT_REGION": region, "AWS_ENDPOINT_URL": None,
-                        # AWS managed policies (AWSLambdaBasicExecutionRole...) exist in IAM
-                        "MOTO_IAM_LOAD_MANAGED_POLICIES": "true"})
+                        "AWS_DEFAULT_REGION": region, "AWS_ENDPOINT_URL": None})
+        install_moto_hooks()
         cloud._mock = mock_aws(config={"core": {"reset_boto3_session": False}})
         cloud._mock.start()
         account = deployer.account_id(cloud.target)

@@ -7,12 +7,12 @@ its SQS event source mappings are polled on the wall clock.
 
 from __future__ import annotations
 
-import os
 import socket
 from dataclasses import dataclass
 from typing import Any
 
 from infra.compute.clock import WallClock
+from infra.compute.moto_hooks import install as install_moto_hooks
 from infra.compute.plane import ComputePlane
 from infra.exceptions import ToolkitError
 from infra.targets import resolve
@@ -45,7 +45,7 @@ def start(port: int = 4566, host: str = "127.0.0.1", region: str = "us-east-1") 
     if port_in_use(host, port):
         raise ToolkitError(f"port {port} on {host} is already in use (another 'up' or LocalStack?): "
                            f"choose another with --port")
-    os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+    install_moto_hooks()
     from moto.moto_server.threaded_moto_server import MotoRequestHandler
 
     MotoRequestHandler.log_request = lambda self, *args, **kwargs: None  # no line per request

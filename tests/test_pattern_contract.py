@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
 from infra import registry
@@ -29,7 +32,6 @@ def test_pattern_has_template_workload_readme_and_tests(pattern):
 
 @pytest.mark.parametrize("pattern", PATTERNS, ids=lambda p: p.name)
 def test_pattern_template_passes_cfn_lint(pattern):
-    from cfnlint.api import lint_all
-
-    errors = [str(m) for m in lint_all(pattern.template.read_text()) if str(m.rule.id).startswith("E")]
-    assert errors == []
+    # cfn-lint runs in its own process: in-process it leaves global state behind (SAM translator)
+    lint = subprocess.run([sys.executable, "-c", "from cfnlint.runner.cli import main; main()", str(pattern.template)], capture_output=True, text=True)
+    assert lint.returncode == 0, lint.stdout

@@ -17,6 +17,7 @@ import json
 import threading
 import uuid
 from typing import Any, Protocol
+from urllib.parse import quote_plus
 
 
 class Plane(Protocol):
@@ -51,6 +52,7 @@ def install() -> None:
     _hook_s3_events()
     _hook_sns_lambda()
     _hook_dynamodb()
+    _hook_iam()
 
 
 def _hook_lambda() -> None:
@@ -65,6 +67,18 @@ def _hook_lambda() -> None:
 
     LambdaFunction._invoke_lambda = _invoke_lambda  # type: ignore[method-assign]
 
+    # moto answers a failed Invoke with FunctionError "Handled"; Lambda says "Unhandled" for an
+    # exception raised by the handler (and for a timeout).
+    original_invoke = LambdaFunction.invoke
+
+    def invoke(self: Any, body: Any, request_headers: Any, response_headers: Any) -> Any:
+        result = original_invoke(self, body, request_headers, response_headers)
+        if _active is not None and response_headers.get("x-amz-function-error") == "Handled":
+            response_headers["x-amz-function-error"] = "Unhandled"
+        return result
+
+    LambdaFunction.invoke = invoke  # type: ignore[method-assign]
+
 
 def _hook_sqs() -> None:
     import moto.sqs.models as sqs_models
@@ -78,6 +92,20 @@ def _hook_sqs() -> None:
 
     sqs_models.unix_time = unix_time
     sqs_models.unix_time_millis = lambda dt=None: unix_time(dt) * 1000.0
+
+    # A FIFO group stays locked while any of its received messages is "pending". moto releases
+    # the pending messages whose visibility timeout passed one by one *during* ReceiveMessage, so
+    # when a1, a2, a3 of one group all come back, a1 and a2 are skipped (a3 still pends) and a3 is
+    # delivered first. Release every expired one before the receive, so the group resumes in order.
+    original_receive = sqs_models.SQSBackend.receive_message
+
+    def receive_message(self: Any, queue_name: str, *args: Any, **kwargs: Any) -> Any:
+        queue = self.get_queue(queue_name)
+        for message in [m for m in queue.pending_messages if m.visible]:
+            queue.pending_messages.discard(message)
+        return original_receive(self, queue_name, *args, **kwargs)
+
+    sqs_models.SQSBackend.receive_message = receive_message  # type: ignore[method-assign]
 
     # moto keeps mappings per queue and invokes inside SendMessage; give it a mapping table
     # that never holds anything, so only the compute plane's pollers deliver.
@@ -103,6 +131,8 @@ def _hook_s3_events() -> None:
                 "x-amz-id-2": uuid.uuid4().hex,
             }
             obj = record["s3"]["object"]
+            # URL-encoded as S3 does it: spaces as '+', but a '/' stays a '/' (moto sends %2F)
+            obj["key"] = quote_plus(key.name, safe="/")
             obj["sequencer"] = f"{next(_sequencer):016X}"
             if getattr(key, "version_id", None) and key.version_id != "null":
                 obj["versionId"] = key.version_id
@@ -169,6 +199,38 @@ def _hook_dynamodb() -> None:
             return original(self)
 
     DynamoHandler.call_action = call_action  # type: ignore[method-assign]
+
+
+def _hook_iam() -> None:
+    """AWS managed policies exist when attached (loading all ~1,600 per IAM backend costs ~1 s)."""
+    from functools import lru_cache
+
+    from moto.iam.aws_managed_policies import aws_managed_policies_data
+    from moto.iam.models import AWSManagedPolicy, IAMBackend
+
+    @lru_cache(maxsize=1)
+    def catalogue() -> dict[str, Any]:
+        return json.loads(aws_managed_policies_data)
+
+    def ensure_aws_policy(backend: Any, policy_arn: str) -> None:
+        if policy_arn in backend.managed_policies or ":iam::aws:policy/" not in policy_arn:
+            return
+        name = policy_arn.rsplit("/", 1)[-1]
+        data = catalogue().get(name)
+        if data is not None:
+            policy = AWSManagedPolicy.from_data(name, backend.account_id, backend.region_name, data)
+            if policy.arn == policy_arn:
+                backend.managed_policies[policy.arn] = policy
+
+    for method in ("attach_role_policy", "attach_user_policy", "attach_group_policy", "get_policy"):
+        original = getattr(IAMBackend, method)
+
+        def wrapper(self: Any, *args: Any, __original: Any = original, **kwargs: Any) -> Any:
+            arn = kwargs.get("policy_arn", args[0] if args else "")
+            ensure_aws_policy(self, str(arn))
+            return __original(self, *args, **kwargs)
+
+        setattr(IAMBackend, method, wrapper)
 
 
 def result_for_moto(payload: Any, errored: bool, logs: str) -> tuple[str, bool, str]:
