@@ -33,12 +33,11 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import textwrap
 import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -100,33 +99,56 @@ class ThreadsProfile:
     """cProfile for the main thread plus every thread started while active (the Lambda workers).
 
     Only for --profile: the Executor runs handlers on pool threads, which a plain cProfile in
-    the main thread does not see.
+    the main thread does not see. Threads that already exist (a warm pool) are reached with
+    ``attach_pool``.
     """
 
     def __init__(self) -> None:
-        self.profiles: list[cProfile.Profile] = []
+        self.profiles: dict[int, cProfile.Profile] = {}
         self._lock = threading.Lock()
 
     def _start_in_thread(self, *args: Any) -> None:
-        profile = cProfile.Profile()
+        ident = threading.get_ident()
         with self._lock:
-            self.profiles.append(profile)
+            if ident in self.profiles:
+                return
+            profile = self.profiles[ident] = cProfile.Profile()
         profile.enable()  # replaces this thread's setprofile hook with cProfile's
+
+    def _stop_in_thread(self) -> None:
+        profile = self.profiles.get(threading.get_ident())
+        if profile is not None:
+            profile.disable()
+
+    def _on_every_worker(self, pool: Any, action: Callable[[], None]) -> None:
+        workers = pool._max_workers  # profiling only: one task per worker thread, held at a barrier
+        barrier = threading.Barrier(workers)
+
+        def task() -> None:
+            barrier.wait(timeout=30)
+            action()
+
+        for future in [pool.submit(task) for _ in range(workers)]:
+            future.result()
+
+    def attach_pool(self, pool: Any) -> None:
+        self._on_every_worker(pool, self._start_in_thread)
+
+    def detach_pool(self, pool: Any) -> None:
+        self._on_every_worker(pool, self._stop_in_thread)
 
     def __enter__(self) -> "ThreadsProfile":
         threading.setprofile(self._start_in_thread)
-        main = cProfile.Profile()
-        self.profiles.append(main)
-        main.enable()
+        self._start_in_thread()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.profiles[0].disable()
+        self._stop_in_thread()
         threading.setprofile(None)  # type: ignore[arg-type]
 
     def stats(self) -> pstats.Stats:
-        stats = pstats.Stats(self.profiles[0], stream=io.StringIO())
-        for profile in self.profiles[1:]:
+        stats = pstats.Stats(stream=io.StringIO())
+        for profile in list(self.profiles.values()):
             try:
                 stats.add(profile)
             except (TypeError, ValueError):  # a thread that never recorded anything
@@ -252,10 +274,14 @@ def bench_invoke(n_plane: int, n_boto: int, profile: bool) -> tuple[list[Row], l
         boto_row.samples = boto_loop(n_boto)
 
         if profile:
+            calls = min(n_plane, 300)
+            pool = cloud.plane.executor._workers  # profiling only
             with ThreadsProfile() as prof:
-                plane_loop(min(n_plane, 300))
-            hotspots = ["`cloud.plane.invoke` of the no-op handler (300 warm calls), project code by cumulative time:",
-                        *project_hotspots(prof.stats(), 12)]
+                prof.attach_pool(pool)
+                plane_loop(calls)
+                prof.detach_pool(pool)
+            hotspots = [f"`cloud.plane.invoke` of the no-op handler ({calls} warm calls), project code by "
+                        "cumulative time (all threads):", *project_hotspots(prof.stats(), 12)]
     return [plane_row, boto_row], hotspots
 
 
@@ -312,15 +338,19 @@ def bench_png(n: int, profile: bool) -> tuple[list[Row], list[str]]:
         for item in cloud.plane.executor.invocations[-3 * n:]:
             per_function.setdefault(item["function"].split("-")[-2], []).append(item["duration_ms"])
         row.notes.append(f"PNG input {len(png) / 1e6:.2f} MB; cold first upload {cold_ms:.0f} ms (not in the sample)")
-        row.notes.append("virtual time advanced per upload: "
-                         f"{min(virtual_advances):.0f}–{max(virtual_advances):.0f} s (the 1 s batching window, "
-                         "spent on the VirtualClock, not in real time)")
+        low, high = min(virtual_advances), max(virtual_advances)
+        spread = f"{low:g} s" if low == high else f"{low:g}–{high:g} s"
+        row.notes.append(f"virtual time advanced per upload: {spread} (the 1 s batching window, spent on the "
+                         "VirtualClock, not in real time)")
         row.notes.append("handler duration medians (executor record): " + ", ".join(
             f"{fn} {statistics.median(d):.0f} ms" for fn, d in sorted(per_function.items())))
         if profile:
+            pool = cloud.plane.executor._workers  # profiling only
             with ThreadsProfile() as prof:
+                prof.attach_pool(pool)
                 for i in range(min(n, 10)):
                     one(f"bench/profiled-{i:03d}.png")
+                prof.detach_pool(pool)
             hotspots = [f"PutObject → drain of one 1 MP PNG ({min(n, 10)} uploads), project code by cumulative time "
                         "(all threads):", *project_hotspots(prof.stats(), 15)]
     return [row], hotspots
@@ -347,12 +377,23 @@ def bench_cli(n: int, profile: bool) -> tuple[list[Row], list[str]]:
     if profile:
         with tempfile.TemporaryDirectory(prefix="bench-prof-") as tmp:
             out = Path(tmp) / "cli.prof"
-            subprocess.run([sys.executable, "-m", "cProfile", "-o", str(out), *command[1:]],
+            subprocess.run([sys.executable, str(Path(__file__).resolve()), "--profile-cli-into", str(out)],
                            cwd=ROOT, capture_output=True, text=True, check=True)
-            hotspots = ["`samplecli.py run file-conversion` (main thread only: handler work shows as "
-                        "`Executor.invoke` waiting), project code by cumulative time:",
+            hotspots = ["`samplecli.py run file-conversion` from a cold interpreter, project code by cumulative "
+                        "time (all threads; imports included):",
                         *project_hotspots(pstats.Stats(str(out), stream=io.StringIO()), 15)]
     return [row], hotspots
+
+
+def profile_cli(out: Path) -> int:
+    """``samplecli.py run file-conversion`` in this (fresh) interpreter under ThreadsProfile."""
+    os.chdir(ROOT)
+    with ThreadsProfile() as prof:
+        import samplecli
+
+        code = samplecli.main(["run", "file-conversion"], out=io.StringIO())
+    prof.stats().dump_stats(str(out))
+    return code
 
 
 # -- report ------------------------------------------------------------------------------------
@@ -369,7 +410,32 @@ def machine() -> str:
     cpu = f"{os.cpu_count()} cores" + (f" ({model})" if model else "")
     return (f"- machine: {cpu}, {platform.platform()}\n"
             f"- Python {platform.python_version()} ({platform.python_implementation()})\n"
-            f"- date: {datetime.datetime.now().astimezone().isoformat(timespec='seconds')}")
+            f"- date: {datetime.datetime.now().astimezone().isoformat(timespec='seconds')}\n"
+            f"- code: {code_state()}\n"
+            f"- load average at start: {load_average()}")
+
+
+def load_average() -> str:
+    try:
+        return " / ".join(f"{value:.2f}" for value in os.getloadavg()) + " (1 / 5 / 15 min)"
+    except OSError:
+        return "unknown"
+
+
+def code_state() -> str:
+    """The commit, and which project files differ from it (benchmarks run against the working tree)."""
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, timeout=10).stdout
+
+    try:
+        commit = git("rev-parse", "--short", "HEAD").strip()
+        changed = [line[3:] for line in git("status", "--porcelain", "--", "infra", "functions", "patterns",
+                                             "samplecli.py").splitlines()]
+    except (OSError, subprocess.SubprocessError):
+        return "unknown (no git)"
+    if not commit:
+        return "unknown (no git)"
+    return f"commit {commit}" + (f" + uncommitted changes in {', '.join(changed)}" if changed else " (clean)")
 
 
 def table(rows: list[Row]) -> str:
@@ -384,7 +450,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="smaller samples (200 / 100 / 5 / 1)")
     parser.add_argument("--profile", action="store_true",
                         help="after measuring, cProfile each benchmark and print project hotspots")
+    parser.add_argument("--profile-cli-into", type=Path, help=argparse.SUPPRESS)  # internal: see bench_cli
     args = parser.parse_args(argv)
+    if args.profile_cli_into:
+        return profile_cli(args.profile_cli_into)
     n_plane, n_boto, n_png, n_cli = (200, 100, 5, 1) if args.quick else (2000, 500, 20, 3)
 
     print(f"# Foundation benchmarks{' (--quick)' if args.quick else ''}\n", flush=True)
@@ -403,6 +472,7 @@ def main(argv: list[str] | None = None) -> int:
         hotspots += new_hotspots + ([""] if new_hotspots else [])
 
     print(table(rows) + "\n")
+    print(f"- load average at end: {load_average()}\n")
     print("Notes:")
     for row in rows:
         for note in row.notes:

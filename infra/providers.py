@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import json
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from infra.exceptions import DeployError
 
@@ -39,6 +40,20 @@ class Provider:
     delete: Callable[[DeployContext, str, dict[str, Any]], None]
 
 
+@contextmanager
+def _undone_on_failure(undo: Callable[[], None]) -> Iterator[None]:
+    """A resource made in several calls: when a later call fails, delete what the first made
+    (the deploy only rolls back resources that were created completely)."""
+    try:
+        yield
+    except Exception:
+        try:
+            undo()
+        except Exception:  # noqa: BLE001 - the original error is the one to report
+            pass
+        raise
+
+
 def _tags(props: dict[str, Any]) -> list[dict[str, str]]:
     tags = props.get("Tags", [])
     return [{"Key": k, "Value": v} for k, v in tags.items()] if isinstance(tags, dict) else tags
@@ -51,12 +66,13 @@ def _create_role(ctx: DeployContext, logical_id: str, props: dict[str, Any]) -> 
     role = iam.create_role(RoleName=name, Path=props.get("Path", "/"),
                            AssumeRolePolicyDocument=json.dumps(props["AssumeRolePolicyDocument"]),
                            Tags=_tags(props))["Role"]
-    for arn in props.get("ManagedPolicyArns", []):
-        iam.attach_role_policy(RoleName=name, PolicyArn=arn)
-    for policy in props.get("Policies", []):
-        # IAM defaults a missing Version; moto rejects it, so state the default explicitly
-        document = {"Version": "2012-10-17", **policy["PolicyDocument"]}
-        iam.put_role_policy(RoleName=name, PolicyName=policy["PolicyName"], PolicyDocument=json.dumps(document))
+    with _undone_on_failure(lambda: _delete_role(ctx, name, {})):
+        for arn in props.get("ManagedPolicyArns", []):
+            iam.attach_role_policy(RoleName=name, PolicyArn=arn)
+        for policy in props.get("Policies", []):
+            # IAM defaults a missing Version; moto rejects it, so state the default explicitly
+            document = {"Version": "2012-10-17", **policy["PolicyDocument"]}
+            iam.put_role_policy(RoleName=name, PolicyName=policy["PolicyName"], PolicyDocument=json.dumps(document))
     return name, {"Arn": role["Arn"], "RoleId": role["RoleId"]}
 
 
@@ -89,8 +105,9 @@ def _create_function(ctx: DeployContext, logical_id: str, props: dict[str, Any])
         kwargs["Tags"] = {t["Key"]: t["Value"] for t in _tags(props)}
     fn = ctx.client("lambda").create_function(**kwargs)
     if "ReservedConcurrentExecutions" in props:
-        ctx.client("lambda").put_function_concurrency(
-            FunctionName=name, ReservedConcurrentExecutions=int(props["ReservedConcurrentExecutions"]))
+        with _undone_on_failure(lambda: ctx.client("lambda").delete_function(FunctionName=name)):
+            ctx.client("lambda").put_function_concurrency(
+                FunctionName=name, ReservedConcurrentExecutions=int(props["ReservedConcurrentExecutions"]))
     return name, {"Arn": fn["FunctionArn"]}
 
 
@@ -113,6 +130,12 @@ def _create_mapping(ctx: DeployContext, logical_id: str, props: dict[str, Any]) 
     kwargs = {key: props[key] for key in (
         "EventSourceArn", "FunctionName", "BatchSize", "MaximumBatchingWindowInSeconds", "Enabled",
         "FunctionResponseTypes", "StartingPosition", "ScalingConfig", "FilterCriteria") if key in props}
+    # CloudFormation converts to the property's type; a Ref to a parameter is a string
+    for key in ("BatchSize", "MaximumBatchingWindowInSeconds"):
+        if key in kwargs:
+            kwargs[key] = int(kwargs[key])
+    if "Enabled" in kwargs:
+        kwargs["Enabled"] = str(kwargs["Enabled"]).lower() == "true"
     esm = ctx.client("lambda").create_event_source_mapping(**kwargs)
     return esm["UUID"], {"Id": esm["UUID"]}
 
@@ -165,8 +188,9 @@ def _create_topic(ctx: DeployContext, logical_id: str, props: dict[str, Any]) ->
         attributes["DisplayName"] = props["DisplayName"]
     sns = ctx.client("sns")
     arn = sns.create_topic(Name=name, Attributes=attributes, Tags=_tags(props))["TopicArn"]
-    for subscription in props.get("Subscription", []):
-        sns.subscribe(TopicArn=arn, Protocol=subscription["Protocol"], Endpoint=subscription["Endpoint"])
+    with _undone_on_failure(lambda: sns.delete_topic(TopicArn=arn)):
+        for subscription in props.get("Subscription", []):
+            sns.subscribe(TopicArn=arn, Protocol=subscription["Protocol"], Endpoint=subscription["Endpoint"])
     return arn, {"TopicArn": arn, "TopicName": name}
 
 
@@ -195,36 +219,40 @@ def _create_topic_policy(ctx: DeployContext, logical_id: str, props: dict[str, A
 def _create_bucket(ctx: DeployContext, logical_id: str, props: dict[str, Any]) -> Created:
     s3 = ctx.client("s3")
     name = props.get("BucketName") or ctx.physical_name(logical_id, 63, lower=True)
+    notifications = (_notification_configuration(logical_id, props["NotificationConfiguration"])
+                     if props.get("NotificationConfiguration") else None)
     kwargs: dict[str, Any] = {"Bucket": name}
     if ctx.region != "us-east-1":
         kwargs["CreateBucketConfiguration"] = {"LocationConstraint": ctx.region}
     s3.create_bucket(**kwargs)
-    if props.get("VersioningConfiguration"):
-        s3.put_bucket_versioning(Bucket=name, VersioningConfiguration=props["VersioningConfiguration"])
-    if props.get("NotificationConfiguration"):
-        s3.put_bucket_notification_configuration(
-            Bucket=name, NotificationConfiguration=_notification_configuration(props["NotificationConfiguration"]))
-    if props.get("Tags"):
-        s3.put_bucket_tagging(Bucket=name, Tagging={"TagSet": _tags(props)})
+    with _undone_on_failure(lambda: _delete_bucket(ctx, name, {})):
+        if props.get("VersioningConfiguration"):
+            s3.put_bucket_versioning(Bucket=name, VersioningConfiguration=props["VersioningConfiguration"])
+        if notifications is not None:
+            s3.put_bucket_notification_configuration(Bucket=name, NotificationConfiguration=notifications)
+        if props.get("Tags"):
+            s3.put_bucket_tagging(Bucket=name, Tagging={"TagSet": _tags(props)})
     return name, {"Arn": f"arn:aws:s3:::{name}", "DomainName": f"{name}.s3.amazonaws.com",
                   "RegionalDomainName": f"{name}.s3.{ctx.region}.amazonaws.com"}
 
 
-def _notification_configuration(config: dict[str, Any]) -> dict[str, Any]:
+def _notification_configuration(logical_id: str, config: dict[str, Any]) -> dict[str, Any]:
     """CloudFormation's notification shape -> the S3 API's (Topic/Queue/Function + key filters)."""
-    kinds = {"TopicConfigurations": ("Topic", "TopicArn"), "QueueConfigurations": ("Queue", "QueueArn"),
-             "LambdaConfigurations": ("Function", "LambdaFunctionArn")}
+    # CloudFormation list -> (its target key, the S3 API's list, the S3 API's target key)
+    kinds = {"TopicConfigurations": ("Topic", "TopicConfigurations", "TopicArn"),
+             "QueueConfigurations": ("Queue", "QueueConfigurations", "QueueArn"),
+             "LambdaConfigurations": ("Function", "LambdaFunctionConfigurations", "LambdaFunctionArn")}
     result: dict[str, Any] = {}
-    for kind, (cfn_key, api_key) in kinds.items():
+    for kind, (cfn_key, api_list, api_key) in kinds.items():
         for entry in config.get(kind, []):
             item: dict[str, Any] = {api_key: entry[cfn_key], "Events": [entry["Event"]]}
             rules = entry.get("Filter", {}).get("S3Key", {}).get("Rules")
             if rules:
                 item["Filter"] = {"Key": {"FilterRules": rules}}
-            result.setdefault(kind, []).append(item)
+            result.setdefault(api_list, []).append(item)
     unknown = set(config) - set(kinds)
     if unknown:
-        raise DeployError("NotificationConfiguration", f"unsupported keys {sorted(unknown)}")
+        raise DeployError(logical_id, f"NotificationConfiguration keys {sorted(unknown)} are not supported")
     return result
 
 
@@ -244,7 +272,8 @@ def _create_log_group(ctx: DeployContext, logical_id: str, props: dict[str, Any]
     logs = ctx.client("logs")
     logs.create_log_group(logGroupName=name)
     if "RetentionInDays" in props:
-        logs.put_retention_policy(logGroupName=name, retentionInDays=int(props["RetentionInDays"]))
+        with _undone_on_failure(lambda: logs.delete_log_group(logGroupName=name)):
+            logs.put_retention_policy(logGroupName=name, retentionInDays=int(props["RetentionInDays"]))
     return name, {"Arn": ctx.arn("logs", f"log-group:{name}:*")}
 
 
@@ -258,7 +287,8 @@ def _create_table(ctx: DeployContext, logical_id: str, props: dict[str, Any]) ->
     ddb = ctx.client("dynamodb")
     table = ddb.create_table(TableName=name, **kwargs)["TableDescription"]
     if props.get("TimeToLiveSpecification"):
-        ddb.update_time_to_live(TableName=name, TimeToLiveSpecification=props["TimeToLiveSpecification"])
+        with _undone_on_failure(lambda: ddb.delete_table(TableName=name)):
+            ddb.update_time_to_live(TableName=name, TimeToLiveSpecification=props["TimeToLiveSpecification"])
     attrs = {"Arn": table["TableArn"]}
     if table.get("LatestStreamArn"):
         attrs["StreamArn"] = table["LatestStreamArn"]

@@ -14,7 +14,7 @@ import os
 from pathlib import Path
 from typing import Any, Callable
 
-from cfnlint.decode import cfn_yaml
+import yaml
 from samtranslator.translator.transform import transform
 
 from infra.exceptions import TemplateError
@@ -35,12 +35,40 @@ class _StaticPolicyLoader:
         return dict(_MANAGED_POLICIES)
 
 
+class _TemplateLoader(yaml.SafeLoader):
+    """YAML with CloudFormation's short-form tags (!Ref, !GetAtt, !Sub...)."""
+
+
+def _short_form(tag: str) -> Any:
+    name = "Ref" if tag == "Ref" else f"Fn::{tag}"
+
+    def construct(loader: yaml.SafeLoader, node: yaml.Node) -> dict[str, Any]:
+        if isinstance(node, yaml.ScalarNode):
+            value: Any = loader.construct_scalar(node)
+            if tag == "GetAtt":
+                value = str(value).split(".", 1)
+        elif isinstance(node, yaml.SequenceNode):
+            value = loader.construct_sequence(node, deep=True)
+        else:
+            value = loader.construct_mapping(node, deep=True)
+        return {name if tag != "Condition" else "Condition": value}
+
+    return construct
+
+
+for _tag in ("Ref", "GetAtt", "Sub", "Join", "Select", "Split", "If", "Equals", "Not", "And", "Or", "FindInMap",
+             "Base64", "Cidr", "ImportValue", "GetAZs", "Condition", "Transform", "ToJsonString", "Length"):
+    _TemplateLoader.add_constructor(f"!{_tag}", _short_form(_tag))
+
+
 def load(path: Path) -> dict[str, Any]:
     try:
-        parsed = cfn_yaml.loads(path.read_text(encoding="utf-8"), str(path))
-    except Exception as exc:  # cfn-lint raises several parser error types
+        parsed = yaml.load(path.read_text(encoding="utf-8"), Loader=_TemplateLoader)  # noqa: S506 - SafeLoader
+    except (OSError, yaml.YAMLError) as exc:
         raise TemplateError(f"{path}: cannot be read as a template: {exc}") from exc
-    return json.loads(json.dumps(parsed))
+    if not isinstance(parsed, dict) or not isinstance(parsed.get("Resources"), dict):
+        raise TemplateError(f"{path}: not a CloudFormation template (no Resources section)")
+    return json.loads(json.dumps(parsed, default=str))
 
 
 def code_folders(template: dict[str, Any], template_dir: Path) -> dict[str, Path]:

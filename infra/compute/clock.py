@@ -41,7 +41,7 @@ class VirtualClock:
 
     def __init__(self, start: float | None = None) -> None:
         self._now = time.time() if start is None else start
-        self._moved = threading.Condition()
+        self._lock = threading.Lock()
 
     def now(self) -> float:
         return self._now
@@ -49,16 +49,16 @@ class VirtualClock:
     def advance(self, seconds: float) -> None:
         if seconds < 0:
             raise ValueError("a clock cannot go backwards")
-        with self._moved:
+        with self._lock:
             self._now += seconds
-            self._moved.notify_all()
 
     def wait(self, event: threading.Event, timeout: float) -> bool:
         virtual_deadline = self._now + timeout
         real_deadline = time.monotonic() + timeout
-        while not event.is_set():
+        while True:
+            remaining = real_deadline - time.monotonic()
+            # wakes at once when the event is set; checks the virtual deadline every 10 ms
+            if event.wait(max(0.0, min(0.01, remaining))):
+                return True
             if self._now >= virtual_deadline or time.monotonic() >= real_deadline:
                 return event.is_set()
-            with self._moved:
-                self._moved.wait(min(0.02, max(0.0, real_deadline - time.monotonic())))
-        return True

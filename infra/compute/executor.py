@@ -25,7 +25,7 @@ from types import ModuleType
 from typing import Any, Callable, TypedDict
 
 from infra.compute.clock import Clock
-from infra.compute.isolation import isolated
+from infra.compute.isolation import isolated, process_environ
 
 
 @dataclass(frozen=True)
@@ -108,13 +108,21 @@ class _Environment:
         return handler
 
 
+def _handler_traceback(exc: BaseException) -> Any:
+    """The exception's traceback without the executor's own frames (Lambda shows the handler's)."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_frame.f_code.co_filename == __file__:
+        tb = tb.tb_next
+    return tb
+
+
 def error_payload(exc: BaseException, request_id: str) -> dict[str, Any]:
     """The error object Lambda returns for an unhandled exception."""
     return {
         "errorMessage": str(exc),
         "errorType": type(exc).__name__,
         "requestId": request_id,
-        "stackTrace": [line.rstrip("\n") for line in traceback.format_tb(exc.__traceback__)],
+        "stackTrace": [line.rstrip("\n") for line in traceback.format_tb(_handler_traceback(exc))],
     }
 
 
@@ -160,13 +168,13 @@ class Executor:
         started = time.perf_counter()
 
         def run() -> None:
-            with isolated(environ, log):
+            with isolated(environ, log, request_id):
                 try:
                     if env.handler_fn is None:
                         env.handler_fn = env.load()
                     outcome["payload"] = env.handler_fn(event, context)
                 except BaseException as exc:  # noqa: BLE001 - reported like Lambda does
-                    traceback.print_exc(file=log)
+                    traceback.print_exception(type(exc), exc, _handler_traceback(exc), file=log)
                     outcome["error"] = error_payload(exc, request_id)
                 finally:
                     done.set()
@@ -194,16 +202,17 @@ class Executor:
         logs = self._lambda_log(request_id, spec, log.getvalue(), duration_ms, cold)
         self._record(spec, request_id, event, error, duration_ms, cold)
         if self.log_sink is not None:
-            self.log_sink(spec, env.log_stream, [(int(self.clock.now() * 1000), line) for line in logs.splitlines()])
+            # Wall time: CloudWatch Logs rejects (silently) events stamped over 2 h ahead of real
+            # time, which a virtual clock can easily be; S3 and SNS events carry wall time too.
+            stamp = int(time.time() * 1000)
+            self.log_sink(spec, env.log_stream, [(stamp, line) for line in logs.splitlines()])
         return InvocationResult(
             request_id=request_id, payload=payload, function_error=error,
             duration_ms=duration_ms, cold_start=cold, logs=logs,
         )
 
     def _environ(self, spec: FunctionSpec, context: _Context) -> dict[str, str]:
-        import os
-
-        base = dict(os.environ)
+        base = process_environ()
         base.update(self.handler_env)
         base.update({
             "AWS_LAMBDA_FUNCTION_NAME": spec.name,

@@ -9,9 +9,11 @@ and writes into its invocation's log buffer; every other thread sees the process
 from __future__ import annotations
 
 import io
+import logging
 import os
 import sys
 import threading
+import time
 from collections.abc import Iterator, Mapping, MutableMapping
 from contextlib import contextmanager
 from typing import Any, TextIO
@@ -89,7 +91,38 @@ class ThreadStream(io.TextIOBase):
         return "utf-8"
 
 
+class InvocationLogHandler(logging.Handler):
+    """The root logger's handler in Lambda's Python runtime: records logged on an invocation's
+    thread go to its output as ``[LEVEL]\t<time>Z\t<request id>\t<message>``; other threads' are
+    left to the process's own logging setup."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        formatter = logging.Formatter("[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s",
+                                      "%Y-%m-%dT%H:%M:%S")
+        formatter.converter = time.gmtime
+        self.setFormatter(formatter)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        buffer = getattr(_local, "log", None)
+        if buffer is None:
+            return
+        try:
+            record.aws_request_id = getattr(_local, "request_id", None) or ""
+            buffer.write(self.format(record) + "\n")
+        except Exception:  # noqa: BLE001 - logging must never fail the handler
+            self.handleError(record)
+
+
+def process_environ() -> dict[str, str]:
+    """The process's environment, without the overlay of the invocation running on this thread
+    (a function invoked from inside another must not inherit the caller's variables)."""
+    environ = os.environ
+    return dict(environ.base if isinstance(environ, ThreadEnviron) else environ)
+
+
 _install_lock = threading.Lock()
+_log_handler = InvocationLogHandler()
 
 
 def _ensure_installed() -> None:
@@ -100,16 +133,22 @@ def _ensure_installed() -> None:
             sys.stdout = ThreadStream(sys.stdout, "stdout")
         if not isinstance(sys.stderr, ThreadStream):
             sys.stderr = ThreadStream(sys.stderr, "stderr")
+        root = logging.getLogger()
+        if _log_handler not in root.handlers:
+            root.addHandler(_log_handler)
 
 
 @contextmanager
-def isolated(environ: Mapping[str, str], log: io.StringIO) -> Iterator[None]:
-    """Run the body with ``environ`` as this thread's environment and ``log`` as its output."""
+def isolated(environ: Mapping[str, str], log: io.StringIO, request_id: str | None = None) -> Iterator[None]:
+    """Run the body with ``environ`` as this thread's environment and ``log`` as its output
+    (``print`` and the ``logging`` module alike)."""
     _ensure_installed()
     _local.environ = dict(environ)
     _local.log = log
+    _local.request_id = request_id
     try:
         yield
     finally:
         _local.environ = None
         _local.log = None
+        _local.request_id = None

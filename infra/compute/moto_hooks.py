@@ -68,10 +68,14 @@ def _hook_lambda() -> None:
     LambdaFunction._invoke_lambda = _invoke_lambda  # type: ignore[method-assign]
 
     # moto answers a failed Invoke with FunctionError "Handled"; Lambda says "Unhandled" for an
-    # exception raised by the handler (and for a timeout).
+    # exception raised by the handler (and for a timeout). moto also runs an InvocationType=Event
+    # invoke inside the call; Lambda queues it (202) and retries it when it fails.
     original_invoke = LambdaFunction.invoke
 
     def invoke(self: Any, body: Any, request_headers: Any, response_headers: Any) -> Any:
+        if _active is not None and request_headers.get("x-amz-invocation-type") == "Event":
+            _active.invoke_async(self.function_arn, json.loads(body) if body else {})
+            return b""
         result = original_invoke(self, body, request_headers, response_headers)
         if _active is not None and response_headers.get("x-amz-function-error") == "Handled":
             response_headers["x-amz-function-error"] = "Unhandled"

@@ -22,7 +22,7 @@ from fileconv.errors import DecompressionBomb, NotAnImage, TruncatedImage, Wrong
 # Formats Pillow may parse; anything else (EPS via Ghostscript, PSD, ...) is "not an image".
 SUPPORTED_FORMATS = ("PNG", "JPEG", "GIF", "WEBP", "BMP", "TIFF")
 CONTENT_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg"}
-SAVE_OPTIONS: dict[str, dict[str, object]] = {"PNG": {"optimize": True}, "JPEG": {"quality": 90}}
+SAVE_OPTIONS: dict[str, dict[str, object]] = {"PNG": {}, "JPEG": {"quality": 90}}  # PNG optimize: 13x slower for ~17% size
 PNG_MODES = {"1", "L", "LA", "I", "I;16", "P", "RGB", "RGBA"}
 JPEG_MODES = {"L", "RGB", "CMYK"}
 WHITE = (255, 255, 255)
