@@ -293,8 +293,21 @@ def test_zip_holds_the_original_bytes_under_the_base_name(s3: Any) -> None:
     assert response == NO_FAILURES
     with zipfile.ZipFile(io.BytesIO(read_output(s3, "zip/docs/2024/scan.png.zip"))) as archive:
         assert archive.namelist() == ["scan.png"]
-        assert archive.getinfo("scan.png").compress_type == zipfile.ZIP_DEFLATED
         assert archive.read("scan.png") == original
+
+
+def test_zip_deflates_compressible_files_and_stores_already_compressed_ones(s3: Any) -> None:
+    text = b"a line of a log file that repeats\n" * 5000
+    photo = samples.make_photo_like_png(300, 300)
+    invoke("zip", upload(s3, "notes.txt", text))
+    invoke("zip", upload(s3, "photo.png", photo))
+
+    with zipfile.ZipFile(io.BytesIO(read_output(s3, "zip/notes.txt.zip"))) as archive:
+        assert archive.getinfo("notes.txt").compress_type == zipfile.ZIP_DEFLATED
+        assert archive.read("notes.txt") == text
+    with zipfile.ZipFile(io.BytesIO(read_output(s3, "zip/photo.png.zip"))) as archive:
+        assert archive.getinfo("photo.png").compress_type == zipfile.ZIP_STORED
+        assert archive.read("photo.png") == photo
 
 
 def test_outputs_carry_content_type(s3: Any) -> None:
