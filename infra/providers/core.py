@@ -1,4 +1,5 @@
-"""How the embedded deployer realizes each CloudFormation resource type through boto3.
+"""How the embedded deployer realizes the core CloudFormation resource types (IAM, Lambda, SQS,
+SNS, S3, Logs, DynamoDB) through boto3.
 
 Every provider lists the properties it realizes; a resource with any other property, or of a
 type with no provider, fails the deploy with its logical id — nothing is skipped in silence.
@@ -7,57 +8,11 @@ type with no provider, fails the deploy with its logical id — nothing is skipp
 from __future__ import annotations
 
 import json
-import uuid
-from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from infra.exceptions import DeployError
-
-Created = tuple[str, dict[str, Any]]  # physical id, attributes (Fn::GetAtt)
-
-
-@dataclass
-class DeployContext:
-    stack_name: str
-    region: str
-    account_id: str
-    client: Callable[[str], Any]
-
-    def physical_name(self, logical_id: str, max_length: int = 64, lower: bool = False) -> str:
-        suffix = uuid.uuid4().hex[:8]
-        name = f"{self.stack_name}-{logical_id}"[: max_length - 9] + f"-{suffix}"
-        return name.lower() if lower else name
-
-    def arn(self, service: str, resource: str) -> str:
-        return f"arn:aws:{service}:{self.region}:{self.account_id}:{resource}"
-
-
-@dataclass(frozen=True)
-class Provider:
-    properties: frozenset[str]
-    create: Callable[[DeployContext, str, dict[str, Any]], Created]
-    delete: Callable[[DeployContext, str, dict[str, Any]], None]
-
-
-@contextmanager
-def _undone_on_failure(undo: Callable[[], None]) -> Iterator[None]:
-    """A resource made in several calls: when a later call fails, delete what the first made
-    (the deploy only rolls back resources that were created completely)."""
-    try:
-        yield
-    except Exception:
-        try:
-            undo()
-        except Exception:  # noqa: BLE001 - the original error is the one to report
-            pass
-        raise
-
-
-def _tags(props: dict[str, Any]) -> list[dict[str, str]]:
-    tags = props.get("Tags", [])
-    return [{"Key": k, "Value": v} for k, v in tags.items()] if isinstance(tags, dict) else tags
-
+from infra.providers.base import (Created, DeployContext, Provider, deleter, no_delete, property_set, tags,
+                                  undone_on_failure)
 
 # -- IAM --------------------------------------------------------------------------------------
 def _create_role(ctx: DeployContext, logical_id: str, props: dict[str, Any]) -> Created:
@@ -65,8 +20,8 @@ def _create_role(ctx: DeployContext, logical_id: str, props: dict[str, Any]) -> 
     name = props.get("RoleName") or ctx.physical_name(logical_id)
     role = iam.create_role(RoleName=name, Path=props.get("Path", "/"),
                            AssumeRolePolicyDocument=json.dumps(props["AssumeRolePolicyDocument"]),
-                           Tags=_tags(props))["Role"]
-    with _undone_on_failure(lambda: _delete_role(ctx, name, {})):
+                           Tags=tags(props))["Role"]
+    with undone_on_failure(lambda: _delete_role(ctx, name, {})):
         for arn in props.get("ManagedPolicyArns", []):
             iam.attach_role_policy(RoleName=name, PolicyArn=arn)
         for policy in props.get("Policies", []):
@@ -102,10 +57,10 @@ def _create_function(ctx: DeployContext, logical_id: str, props: dict[str, Any])
         if key in props:
             kwargs[key] = props[key]
     if "Tags" in props:
-        kwargs["Tags"] = {t["Key"]: t["Value"] for t in _tags(props)}
+        kwargs["Tags"] = {t["Key"]: t["Value"] for t in tags(props)}
     fn = ctx.client("lambda").create_function(**kwargs)
     if "ReservedConcurrentExecutions" in props:
-        with _undone_on_failure(lambda: ctx.client("lambda").delete_function(FunctionName=name)):
+        with undone_on_failure(lambda: ctx.client("lambda").delete_function(FunctionName=name)):
             ctx.client("lambda").put_function_concurrency(
                 FunctionName=name, ReservedConcurrentExecutions=int(props["ReservedConcurrentExecutions"]))
     return name, {"Arn": fn["FunctionArn"]}
@@ -160,7 +115,7 @@ def _create_queue(ctx: DeployContext, logical_id: str, props: dict[str, Any]) ->
             attributes[key] = json.dumps(props[key])
     sqs = ctx.client("sqs")
     url = sqs.create_queue(QueueName=name, Attributes=attributes,
-                           tags={t["Key"]: t["Value"] for t in _tags(props)})["QueueUrl"]
+                           tags={t["Key"]: t["Value"] for t in tags(props)})["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     return url, {"Arn": arn, "QueueName": name, "QueueUrl": url}
 
@@ -187,8 +142,8 @@ def _create_topic(ctx: DeployContext, logical_id: str, props: dict[str, Any]) ->
     if "DisplayName" in props:
         attributes["DisplayName"] = props["DisplayName"]
     sns = ctx.client("sns")
-    arn = sns.create_topic(Name=name, Attributes=attributes, Tags=_tags(props))["TopicArn"]
-    with _undone_on_failure(lambda: sns.delete_topic(TopicArn=arn)):
+    arn = sns.create_topic(Name=name, Attributes=attributes, Tags=tags(props))["TopicArn"]
+    with undone_on_failure(lambda: sns.delete_topic(TopicArn=arn)):
         for subscription in props.get("Subscription", []):
             sns.subscribe(TopicArn=arn, Protocol=subscription["Protocol"], Endpoint=subscription["Endpoint"])
     return arn, {"TopicArn": arn, "TopicName": name}
@@ -225,13 +180,13 @@ def _create_bucket(ctx: DeployContext, logical_id: str, props: dict[str, Any]) -
     if ctx.region != "us-east-1":
         kwargs["CreateBucketConfiguration"] = {"LocationConstraint": ctx.region}
     s3.create_bucket(**kwargs)
-    with _undone_on_failure(lambda: _delete_bucket(ctx, name, {})):
+    with undone_on_failure(lambda: _delete_bucket(ctx, name, {})):
         if props.get("VersioningConfiguration"):
             s3.put_bucket_versioning(Bucket=name, VersioningConfiguration=props["VersioningConfiguration"])
         if notifications is not None:
             s3.put_bucket_notification_configuration(Bucket=name, NotificationConfiguration=notifications)
         if props.get("Tags"):
-            s3.put_bucket_tagging(Bucket=name, Tagging={"TagSet": _tags(props)})
+            s3.put_bucket_tagging(Bucket=name, Tagging={"TagSet": tags(props)})
     return name, {"Arn": f"arn:aws:s3:::{name}", "DomainName": f"{name}.s3.amazonaws.com",
                   "RegionalDomainName": f"{name}.s3.{ctx.region}.amazonaws.com"}
 
@@ -272,7 +227,7 @@ def _create_log_group(ctx: DeployContext, logical_id: str, props: dict[str, Any]
     logs = ctx.client("logs")
     logs.create_log_group(logGroupName=name)
     if "RetentionInDays" in props:
-        with _undone_on_failure(lambda: logs.delete_log_group(logGroupName=name)):
+        with undone_on_failure(lambda: logs.delete_log_group(logGroupName=name)):
             logs.put_retention_policy(logGroupName=name, retentionInDays=int(props["RetentionInDays"]))
     return name, {"Arn": ctx.arn("logs", f"log-group:{name}:*")}
 
@@ -287,7 +242,7 @@ def _create_table(ctx: DeployContext, logical_id: str, props: dict[str, Any]) ->
     ddb = ctx.client("dynamodb")
     table = ddb.create_table(TableName=name, **kwargs)["TableDescription"]
     if props.get("TimeToLiveSpecification"):
-        with _undone_on_failure(lambda: ddb.delete_table(TableName=name)):
+        with undone_on_failure(lambda: ddb.delete_table(TableName=name)):
             ddb.update_time_to_live(TableName=name, TimeToLiveSpecification=props["TimeToLiveSpecification"])
     attrs = {"Arn": table["TableArn"]}
     if table.get("LatestStreamArn"):
@@ -295,47 +250,33 @@ def _create_table(ctx: DeployContext, logical_id: str, props: dict[str, Any]) ->
     return name, attrs
 
 
-def _deleter(client: str, method: str, key: str) -> Callable[[DeployContext, str, dict[str, Any]], None]:
-    def delete(ctx: DeployContext, physical_id: str, attrs: dict[str, Any]) -> None:
-        getattr(ctx.client(client), method)(**{key: physical_id})
-    return delete
-
-
-def _no_delete(ctx: DeployContext, physical_id: str, attrs: dict[str, Any]) -> None:
-    """Deleted with the resource it configures."""
-
-
-def _props(*names: str) -> frozenset[str]:
-    return frozenset(names)
-
-
 PROVIDERS: dict[str, Provider] = {
-    "AWS::IAM::Role": Provider(_props("AssumeRolePolicyDocument", "ManagedPolicyArns", "Policies", "RoleName", "Path",
+    "AWS::IAM::Role": Provider(property_set("AssumeRolePolicyDocument", "ManagedPolicyArns", "Policies", "RoleName", "Path",
                                       "Tags"), _create_role, _delete_role),
-    "AWS::Lambda::Function": Provider(_props(
+    "AWS::Lambda::Function": Provider(property_set(
         "Code", "Handler", "Role", "Runtime", "Timeout", "MemorySize", "Environment", "FunctionName", "Description",
         "Architectures", "Tags", "DeadLetterConfig", "TracingConfig", "ReservedConcurrentExecutions",
-        "EphemeralStorage", "LoggingConfig"), _create_function, _deleter("lambda", "delete_function", "FunctionName")),
-    "AWS::Lambda::Permission": Provider(_props("Action", "FunctionName", "Principal", "SourceArn", "SourceAccount"),
+        "EphemeralStorage", "LoggingConfig"), _create_function, deleter("lambda", "delete_function", "FunctionName")),
+    "AWS::Lambda::Permission": Provider(property_set("Action", "FunctionName", "Principal", "SourceArn", "SourceAccount"),
                                         _create_permission, _delete_permission),
-    "AWS::Lambda::EventSourceMapping": Provider(_props(
+    "AWS::Lambda::EventSourceMapping": Provider(property_set(
         "EventSourceArn", "FunctionName", "BatchSize", "MaximumBatchingWindowInSeconds", "Enabled",
         "FunctionResponseTypes", "StartingPosition", "ScalingConfig", "FilterCriteria"), _create_mapping, _delete_mapping),
-    "AWS::SQS::Queue": Provider(_props(*_QUEUE_ATTRIBUTES, "QueueName", "RedrivePolicy", "RedriveAllowPolicy", "Tags"),
-                                _create_queue, _deleter("sqs", "delete_queue", "QueueUrl")),
-    "AWS::SQS::QueuePolicy": Provider(_props("PolicyDocument", "Queues"), _create_queue_policy, _delete_queue_policy),
-    "AWS::SNS::Topic": Provider(_props("TopicName", "FifoTopic", "ContentBasedDeduplication", "DisplayName",
-                                       "Subscription", "Tags"), _create_topic, _deleter("sns", "delete_topic", "TopicArn")),
-    "AWS::SNS::Subscription": Provider(_props("TopicArn", "Protocol", "Endpoint", "RawMessageDelivery", "FilterPolicy",
+    "AWS::SQS::Queue": Provider(property_set(*_QUEUE_ATTRIBUTES, "QueueName", "RedrivePolicy", "RedriveAllowPolicy", "Tags"),
+                                _create_queue, deleter("sqs", "delete_queue", "QueueUrl")),
+    "AWS::SQS::QueuePolicy": Provider(property_set("PolicyDocument", "Queues"), _create_queue_policy, _delete_queue_policy),
+    "AWS::SNS::Topic": Provider(property_set("TopicName", "FifoTopic", "ContentBasedDeduplication", "DisplayName",
+                                       "Subscription", "Tags"), _create_topic, deleter("sns", "delete_topic", "TopicArn")),
+    "AWS::SNS::Subscription": Provider(property_set("TopicArn", "Protocol", "Endpoint", "RawMessageDelivery", "FilterPolicy",
                                               "FilterPolicyScope", "RedrivePolicy", "DeliveryPolicy"),
-                                       _create_subscription, _deleter("sns", "unsubscribe", "SubscriptionArn")),
-    "AWS::SNS::TopicPolicy": Provider(_props("PolicyDocument", "Topics"), _create_topic_policy, _no_delete),
-    "AWS::S3::Bucket": Provider(_props("BucketName", "NotificationConfiguration", "VersioningConfiguration", "Tags"),
+                                       _create_subscription, deleter("sns", "unsubscribe", "SubscriptionArn")),
+    "AWS::SNS::TopicPolicy": Provider(property_set("PolicyDocument", "Topics"), _create_topic_policy, no_delete),
+    "AWS::S3::Bucket": Provider(property_set("BucketName", "NotificationConfiguration", "VersioningConfiguration", "Tags"),
                                 _create_bucket, _delete_bucket),
-    "AWS::Logs::LogGroup": Provider(_props("LogGroupName", "RetentionInDays"), _create_log_group,
-                                    _deleter("logs", "delete_log_group", "logGroupName")),
-    "AWS::DynamoDB::Table": Provider(_props(
+    "AWS::Logs::LogGroup": Provider(property_set("LogGroupName", "RetentionInDays"), _create_log_group,
+                                    deleter("logs", "delete_log_group", "logGroupName")),
+    "AWS::DynamoDB::Table": Provider(property_set(
         "TableName", "AttributeDefinitions", "KeySchema", "BillingMode", "ProvisionedThroughput",
         "GlobalSecondaryIndexes", "LocalSecondaryIndexes", "StreamSpecification", "TimeToLiveSpecification"),
-        _create_table, _deleter("dynamodb", "delete_table", "TableName")),
+        _create_table, deleter("dynamodb", "delete_table", "TableName")),
 }
