@@ -75,10 +75,20 @@ def _open_cloud(args: argparse.Namespace) -> Any:
 
     if args.target == "embedded":
         return Cloud.embedded(region=args.region or "us-east-1")
-    if args.target in ("localstack", "aws") and args.command == "run":
-        raise ToolkitError(f"'run --target {args.target}' is not available yet: the compute plane runs handlers "
-                           f"against moto-backed targets (embedded, local); use 'deploy --target {args.target}'")
-    return Cloud.remote(args.target, args.endpoint_url, args.region)
+    return Cloud.remote(args.target, args.endpoint_url, args.region, run_functions=args.command == "run")
+
+
+def _who_runs_functions(cloud: Any, args: argparse.Namespace) -> str:
+    if args.target == "embedded":
+        return "the toolkit's compute plane runs the handlers in this process"
+    if args.target == "local":
+        return "the 'up' process runs the handlers (see its output and the /aws/lambda/* log groups)"
+    if cloud.functions_run_by == "target":
+        return f"{args.target} at {cloud.target.endpoint_url or 'its default endpoint'} runs the functions itself"
+    return (f"LocalStack at {cloud.target.endpoint_url} runs without Docker: it runs the event sources and "
+            f"hands each invocation to the toolkit's executor, "
+            + ("which runs the handler in this process" if cloud.plane is not None
+               else "answered while a 'run --target localstack' process is attached"))
 
 
 def _deploy(args: argparse.Namespace, say: Callable[[str], None], stop: Any) -> int:
@@ -89,6 +99,7 @@ def _deploy(args: argparse.Namespace, say: Callable[[str], None], stop: Any) -> 
             f"({len(stack.resources)} resources)")
         for key, value in stack.outputs.items():
             say(f"  {key}: {value}")
+        say(f"note: {_who_runs_functions(cloud, args)}")
         if args.target == "embedded":
             say("note: the embedded target lives in this process only; use 'up' + '--target local' to keep it")
     return 0
@@ -107,7 +118,7 @@ def _run(args: argparse.Namespace, say: Callable[[str], None], stop: Any) -> int
     started = time.perf_counter()
     workload = pattern.workload()
     with _open_cloud(args) as cloud:
-        say(f"deploying {pattern.name} to the {args.target} target...")
+        say(f"deploying {pattern.name} to the {args.target} target ({_who_runs_functions(cloud, args)})...")
         stack = cloud.deploy(pattern.name)
         say(f"deployed {len(stack.resources)} resources in {stack.deploy_seconds:.2f} s")
         for resource in stack.resources:
@@ -117,8 +128,6 @@ def _run(args: argparse.Namespace, say: Callable[[str], None], stop: Any) -> int
             say(line)
         if cloud.plane is not None:
             _report_invocations(cloud.plane.executor.invocations, say)
-        else:
-            say("handlers ran in the 'up' process: see its output and the /aws/lambda/* log groups")
         if args.target != "aws":
             cloud.destroy(stack.name)
             say(f"cleaned up the {args.target} target")

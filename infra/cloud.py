@@ -32,6 +32,7 @@ class Cloud:
         self.plane = plane
         self._mock = mock
         self._saved_env: dict[str, str | None] = {}
+        self._invoke_server: Any = None
 
     # -- construction -----------------------------------------------------------------------
     @classmethod
@@ -49,10 +50,30 @@ class Cloud:
         return cloud
 
     @classmethod
-    def remote(cls, target_name: str, endpoint_url: str | None = None, region: str | None = None) -> "Cloud":
+    def remote(cls, target_name: str, endpoint_url: str | None = None, region: str | None = None,
+               run_functions: bool = False) -> "Cloud":
+        """A cloud on an endpoint. With ``run_functions``, when the endpoint is LocalStack without
+        Docker (it cannot run Lambda code), this process runs the handlers for it: LocalStack's
+        toolkit executor hands each invocation to ``cloud.plane`` through an InvokeServer."""
         target = resolve(target_name, endpoint_url, region)
         check_reachable(target)
-        return cls(target)
+        cloud = cls(target)
+        if run_functions and cloud.functions_run_by == "toolkit":
+            from infra.compute.invoke_server import InvokeServer
+            from infra.compute.remote import ApiFunctionSource
+
+            cloud.plane = ComputePlane(target.client, WallClock(), deployer.account_id(target), target.region,
+                                       handler_env=target.handler_environment(),
+                                       functions=ApiFunctionSource(target.client),
+                                       log_sink=lambda spec, stream, events: None)  # LocalStack writes the logs
+            cloud._invoke_server = InvokeServer(cloud.plane, target.client("ssm")).start()
+        return cloud
+
+    @property
+    def functions_run_by(self) -> str:
+        """Who runs the deployed functions' code: 'toolkit' (a compute plane of this toolkit: this
+        process's, or the ``up`` endpoint's) or 'target' (LocalStack in Docker, AWS)."""
+        return "target" if self.target.runs_lambda_code() else "toolkit"
 
     def _set_env(self, values: dict[str, str | None]) -> None:
         for key, value in values.items():
@@ -63,6 +84,9 @@ class Cloud:
                 os.environ[key] = value
 
     def close(self) -> None:
+        if self._invoke_server is not None:
+            self._invoke_server.stop()
+            self._invoke_server = None
         if self.plane is not None:
             self.plane.close()
         if self._mock is not None:
@@ -113,12 +137,14 @@ class Cloud:
         idle = threading.Event()
         quiet_checks = 0
         while time.monotonic() < deadline:
+            busy = 0
             if self.plane is not None:
                 self.plane.run_until_idle()
-                busy = self.plane.in_flight()
-            else:  # the compute plane runs in another process: watch the mapped queues empty
+                busy += self.plane.in_flight()
+            if self.plane is None or self.target.name not in ("embedded", "local"):
+                # the endpoint (or the 'up' process) polls its queues: watch the mapped ones empty
                 sqs = self.client("sqs")
-                busy = queued_messages(sqs, mapped_queue_urls(self.client("lambda"), sqs))
+                busy += queued_messages(sqs, mapped_queue_urls(self.client("lambda"), sqs))
             quiet_checks = 0 if busy else quiet_checks + 1
             if quiet_checks >= 2:
                 return

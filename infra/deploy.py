@@ -15,6 +15,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from botocore.exceptions import WaiterError
+
 from infra import template as templates
 from infra.exceptions import DeployError, ToolkitError
 from infra.intrinsics import Resolver, creation_order
@@ -41,6 +43,7 @@ class Stack:
     resources: list[DeployedResource] = field(default_factory=list)
     outputs: dict[str, Any] = field(default_factory=dict)
     deploy_seconds: float = 0.0
+    deployed_by: str = "toolkit"  # "toolkit" (resource by resource through the APIs) or "cloudformation"
 
     def resource(self, logical_id: str) -> DeployedResource:
         for resource in self.resources:
@@ -189,13 +192,10 @@ def _deploy_by_cloudformation(target: Target, packaged: dict[str, Any], stack_na
     try:
         cfn.get_waiter("stack_create_complete").wait(StackName=stack_name, WaiterConfig={"Delay": 2,
                                                                                          "MaxAttempts": 300})
-    except Exception as exc:
-        events = cfn.describe_stack_events(StackName=stack_name)["StackEvents"]
-        failed = [e for e in events if e["ResourceStatus"].endswith("FAILED")]
-        reason = f"{failed[-1]['LogicalResourceId']}: {failed[-1].get('ResourceStatusReason')}" if failed else str(exc)
-        raise ToolkitError(f"stack {stack_name} failed to create: {reason}") from exc
+    except WaiterError as exc:
+        raise ToolkitError(f"stack {stack_name} failed to create: {_failure_reason(cfn, stack_name)}") from exc
     description = cfn.describe_stacks(StackName=stack_name)["Stacks"][0]
-    stack = Stack(stack_name, target.name, target.region, account)
+    stack = Stack(stack_name, target.name, target.region, account, deployed_by="cloudformation")
     for summary in cfn.get_paginator("list_stack_resources").paginate(StackName=stack_name):
         for item in summary["StackResourceSummaries"]:
             stack.resources.append(DeployedResource(item["LogicalResourceId"], item["ResourceType"],
@@ -204,14 +204,26 @@ def _deploy_by_cloudformation(target: Target, packaged: dict[str, Any], stack_na
     return stack
 
 
+def _failure_reason(cfn: Any, stack_name: str) -> str:
+    """The first resource that failed, from the stack's events (oldest first)."""
+    events = cfn.describe_stack_events(StackName=stack_name)["StackEvents"]
+    failed = [e for e in reversed(events) if e["ResourceStatus"].endswith("FAILED")]
+    if not failed:
+        return "no resource reported a failure"
+    return f"{failed[0]['LogicalResourceId']}: {failed[0].get('ResourceStatusReason')}"
+
+
 def destroy(target: Target, stack_name: str, progress: Progress = lambda message: None) -> Stack:
     stack = load_stack(target, stack_name)
-    if target.name in ("embedded", "local"):
+    if stack.deployed_by == "toolkit":
         _delete_resources(target, stack, progress)
     else:
         cfn = target.client("cloudformation")
         cfn.delete_stack(StackName=stack_name)
-        cfn.get_waiter("stack_delete_complete").wait(StackName=stack_name, WaiterConfig={"Delay": 2})
+        try:
+            cfn.get_waiter("stack_delete_complete").wait(StackName=stack_name, WaiterConfig={"Delay": 2})
+        except WaiterError as exc:
+            raise ToolkitError(f"stack {stack_name} could not be deleted: {_failure_reason(cfn, stack_name)}") from exc
     s3 = target.client("s3")
     bucket = f"toolkit-artifacts-{stack.account_id}-{target.region}"
     s3.delete_object(Bucket=bucket, Key=f"stacks/{stack_name}.json")

@@ -92,6 +92,9 @@ PYTHON313_CANDIDATES = ("/root/.pyenv/versions/3.13.0/bin/python3", "python3.13"
 RUNTIME_MODULE = "localstack.runtime.main"
 INSTALL_STAMP = ".localstack-host-install.json"
 STOP_GRACE_SECONDS = 8.0
+EXECUTOR_PLUGIN_SOURCE = PROJECT_ROOT / "infra" / "localstack_plugin" / "toolkit_lambda_executor.py"
+EXECUTOR_PLUGIN_DIST = "toolkit_lambda_executor"
+EXECUTOR_NAME = "toolkit"
 
 # Environment variables of the caller that must not leak into LocalStack's Python 3.13 process.
 _DROPPED_ENV = ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "PYTHONSTARTUP", "__PYVENV_LAUNCHER__")
@@ -470,6 +473,9 @@ class LocalStackHost:
                 # no DNS server (it would try to bind port 53 on all interfaces)
                 "DNS_ADDRESS": "0",
                 "PERSISTENCE": "0",
+                # Lambda code runs in the toolkit's compute plane (no Docker here): see
+                # infra/localstack_plugin/toolkit_lambda_executor.py
+                "LAMBDA_RUNTIME_EXECUTOR": EXECUTOR_NAME,
                 "PATH": os.pathsep.join([str(self.venv_dir / "bin"), env.get("PATH", os.defpath)]),
             }
         )
@@ -485,7 +491,12 @@ class LocalStackHost:
             and (self.dynamodb_dir / "DynamoDBLocal.jar").exists()
             and self.agent_jar.exists()
             and (self.kinesis_dir / "node_modules" / "kinesis-local" / "main.js").exists()
+            and self._executor_plugin_current()
         )
+
+    def _executor_plugin_current(self) -> bool:
+        installed = sorted((self.venv_dir / "lib").glob(f"python3.*/site-packages/{EXECUTOR_PLUGIN_SOURCE.name}"))
+        return bool(installed) and installed[0].read_text() == EXECUTOR_PLUGIN_SOURCE.read_text()
 
     def install(self) -> None:
         """Idempotent: each step checks its own result first."""
@@ -495,6 +506,7 @@ class LocalStackHost:
         self._install_dynamodb_local()
         self._install_agent_jar(java_home)
         self._install_kinesis()
+        self._install_executor_plugin()
         self._verify_with_localstack()
 
     def _install_venv(self) -> None:
@@ -514,6 +526,30 @@ class LocalStackHost:
         _run([str(self.venv_python), "-m", "pip", "install", "--disable-pip-version-check", "-q",
               *PIP_REQUIREMENTS], "pip install", timeout=1800)
         stamp.write_text(json.dumps(wanted))
+
+    def _install_executor_plugin(self) -> None:
+        """The toolkit's Lambda runtime executor (infra/localstack_plugin/), installed as a one-module
+        distribution whose entry point LocalStack's plugin manager finds; rewritten when it changed."""
+        source = EXECUTOR_PLUGIN_SOURCE.read_text()
+        site = self._site_packages()
+        module = site / EXECUTOR_PLUGIN_SOURCE.name
+        if module.exists() and module.read_text() == source:
+            return
+        self._log(f"installing the toolkit's Lambda executor into {site}")
+        dist_info = site / f"{EXECUTOR_PLUGIN_DIST}-0.1.0.dist-info"
+        dist_info.mkdir(exist_ok=True)
+        (dist_info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {EXECUTOR_PLUGIN_DIST}\nVersion: 0.1.0\n")
+        (dist_info / "entry_points.txt").write_text(
+            f"[localstack.lambda.runtime_executor]\n{EXECUTOR_NAME} = {module.stem}:ToolkitRuntimeExecutorPlugin\n")
+        (dist_info / "RECORD").write_text(f"{module.name},,\n{dist_info.name}/METADATA,,\n"
+                                          f"{dist_info.name}/entry_points.txt,,\n{dist_info.name}/RECORD,,\n")
+        module.write_text(source)
+
+    def _site_packages(self) -> Path:
+        found = sorted((self.venv_dir / "lib").glob("python3.*/site-packages"))
+        if not found:
+            raise LocalStackHostError(f"no site-packages under {self.venv_dir / 'lib'}: reinstall the venv")
+        return found[0]
 
     def _install_java_link(self) -> str:
         """Point LocalStack's Java 21 slot at the system JDK/JRE (17+ is enough for DynamoDB Local)."""

@@ -51,6 +51,16 @@ class Target:
             _sessions[self.name] = boto3.session.Session()
         return _sessions[self.name].client(service, **kwargs)
 
+    def runs_lambda_code(self) -> bool:
+        """Whether the endpoint runs function code itself. embedded and local: no, the toolkit's
+        compute plane does; aws: yes; LocalStack: only when it runs in Docker (its Lambda needs
+        containers) — in host mode ``/_localstack/info`` says ``"is_docker": false``."""
+        if self.name in ("embedded", "local"):
+            return False
+        if self.name == "aws" or self.endpoint_url is None:
+            return True
+        return _localstack_info(self.endpoint_url).get("is_docker", True) is not False
+
     def handler_environment(self) -> dict[str, str]:
         """What a handler needs so that its own boto3 calls reach this target."""
         env = {"AWS_REGION": self.region, "AWS_DEFAULT_REGION": self.region}
@@ -59,6 +69,25 @@ class Target:
         if self.endpoint_url:
             env["AWS_ENDPOINT_URL"] = self.endpoint_url
         return env
+
+
+_info_cache: dict[str, dict[str, Any]] = {}
+
+
+def _localstack_info(endpoint_url: str) -> dict[str, Any]:
+    """LocalStack's ``/_localstack/info`` (empty for an endpoint that is not LocalStack)."""
+    import json
+    import urllib.error
+    import urllib.request
+
+    if endpoint_url not in _info_cache:
+        try:
+            with urllib.request.urlopen(endpoint_url.rstrip("/") + "/_localstack/info", timeout=5) as response:
+                info = json.loads(response.read())
+        except (urllib.error.URLError, OSError, ValueError):
+            info = {}
+        _info_cache[endpoint_url] = info if isinstance(info, dict) else {}
+    return _info_cache[endpoint_url]
 
 
 def localstack_endpoint(environ: dict[str, str] | None = None) -> str:

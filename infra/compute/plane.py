@@ -59,12 +59,18 @@ class _AsyncInvocation:
 
 class ComputePlane:
     def __init__(self, clients: Callable[[str], Any], clock: Clock, account_id: str, region: str,
-                 handler_env: dict[str, str] | None = None) -> None:
+                 handler_env: dict[str, str] | None = None,
+                 functions: Callable[[str], FunctionSpec] | None = None,
+                 log_sink: Callable[[FunctionSpec, str, list[tuple[int, str]]], None] | None = None) -> None:
+        """``functions`` finds a deployed function by name or ARN and ``log_sink`` writes its logs;
+        both default to moto's backends in this process (embedded and ``up``); a plane running
+        handlers for LocalStack passes ones that use its API (see infra/compute/remote.py)."""
         self.clients = clients
         self.clock = clock
         self.account_id = account_id
         self.region = region
-        self.executor = Executor(clock, log_sink=self._write_logs, handler_env=handler_env)
+        self._functions = functions or (lambda name: resolve_function(name, self.account_id, self.region))
+        self.executor = Executor(clock, log_sink=log_sink or self._write_logs, handler_env=handler_env)
         self.pollers: dict[str, SqsPoller] = {}
         self.failed_async: list[dict[str, Any]] = []
         self._async: list[_AsyncInvocation] = []
@@ -92,8 +98,7 @@ class ComputePlane:
 
     # -- invocation ------------------------------------------------------------------------
     def invoke(self, function: str, event: Any) -> InvocationResult:
-        spec = resolve_function(function, self.account_id, self.region)
-        return self.executor.invoke(spec, event)
+        return self.executor.invoke(self._functions(function), event)
 
     def invoke_moto_function(self, fn: Any, event: Any) -> tuple[str, bool, str]:
         if isinstance(event, (str, bytes)):
