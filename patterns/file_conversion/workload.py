@@ -62,6 +62,13 @@ def run(cloud: Any, stack: Any, progress: Callable[[str], None] = lambda message
             "dlq": dlq_depth, "seconds": elapsed}
 
 
+def outcome(result: dict[str, Any]) -> dict[str, Any]:
+    """What must come out the same on every target (no timings, no request ids or physical names)."""
+    return {"outputs": result["outputs"],
+            "failures": sorted((f["key"], f["conversion"], f["reason"]) for f in result["failures"]),
+            "dlq": result["dlq"]}
+
+
 def list_results(s3: Any, bucket: str) -> tuple[list[str], list[dict[str, Any]]]:
     outputs: list[str] = []
     failures: list[dict[str, Any]] = []

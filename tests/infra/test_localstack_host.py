@@ -236,6 +236,8 @@ def fake_installation(root: Path, fail: bool = False) -> LocalStackHost:
         marker.parent.mkdir(parents=True, exist_ok=True)
         marker.write_text("")
     host.venv_python.parent.mkdir(parents=True, exist_ok=True)
+    (host.venv_dir / "lib" / "python3.13" / "site-packages").mkdir(parents=True)
+    host._install_executor_plugin()
     server = root / "fake_gateway.py"
     server.write_text(FAKE_GATEWAY)
     host.venv_python.write_text(
@@ -246,6 +248,28 @@ def fake_installation(root: Path, fail: bool = False) -> LocalStackHost:
     host.venv_python.chmod(0o755)
     assert host.is_installed()
     return host
+
+
+def test_executor_plugin_is_installed_with_an_entry_point_localstack_finds(tmp_path):
+    host = LocalStackHost(state_dir=tmp_path, log=quiet)
+    site = host.venv_dir / "lib" / "python3.13" / "site-packages"
+    site.mkdir(parents=True)
+
+    host._install_executor_plugin()
+
+    assert (site / "toolkit_lambda_executor.py").read_text() == lh.EXECUTOR_PLUGIN_SOURCE.read_text()
+    entry_points = (site / "toolkit_lambda_executor-0.1.0.dist-info" / "entry_points.txt").read_text()
+    assert "[localstack.lambda.runtime_executor]" in entry_points
+    assert "toolkit = toolkit_lambda_executor:ToolkitRuntimeExecutorPlugin" in entry_points
+    assert host.build_env({})["LAMBDA_RUNTIME_EXECUTOR"] == "toolkit"
+
+
+def test_a_changed_executor_plugin_counts_as_not_installed(tmp_path):
+    host = fake_installation(tmp_path)
+    plugin = next((host.venv_dir / "lib").glob("python3.*/site-packages/toolkit_lambda_executor.py"))
+    plugin.write_text("# an older version\n")
+
+    assert not host.is_installed()
 
 
 def test_start_status_stop_with_a_stand_in_gateway(tmp_path, capsys):
