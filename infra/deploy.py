@@ -190,8 +190,7 @@ def _deploy_by_cloudformation(target: Target, packaged: dict[str, Any], stack_na
                      Parameters=[{"ParameterKey": k, "ParameterValue": str(v)} for k, v in parameters.items()],
                      Capabilities=["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"])
     try:
-        cfn.get_waiter("stack_create_complete").wait(StackName=stack_name, WaiterConfig={"Delay": 2,
-                                                                                         "MaxAttempts": 300})
+        cfn.get_waiter("stack_create_complete").wait(StackName=stack_name, WaiterConfig=_waiter_config(target))
     except WaiterError as exc:
         raise ToolkitError(f"stack {stack_name} failed to create: {_failure_reason(cfn, stack_name)}") from exc
     description = cfn.describe_stacks(StackName=stack_name)["Stacks"][0]
@@ -202,6 +201,13 @@ def _deploy_by_cloudformation(target: Target, packaged: dict[str, Any], stack_na
                                                     item.get("PhysicalResourceId", "")))
     stack.outputs = {o["OutputKey"]: o["OutputValue"] for o in description.get("Outputs", [])}
     return stack
+
+
+def _waiter_config(target: Target, patience_seconds: float = 1800.0) -> dict[str, float]:
+    """How often to ask CloudFormation whether a stack is done: a local LocalStack settles in
+    about a second, so it is asked often; AWS takes minutes, so it is asked less."""
+    delay = 5.0 if target.name == "aws" else 0.25
+    return {"Delay": delay, "MaxAttempts": int(patience_seconds / delay)}
 
 
 def _failure_reason(cfn: Any, stack_name: str) -> str:
@@ -221,7 +227,7 @@ def destroy(target: Target, stack_name: str, progress: Progress = lambda message
         cfn = target.client("cloudformation")
         cfn.delete_stack(StackName=stack_name)
         try:
-            cfn.get_waiter("stack_delete_complete").wait(StackName=stack_name, WaiterConfig={"Delay": 2})
+            cfn.get_waiter("stack_delete_complete").wait(StackName=stack_name, WaiterConfig=_waiter_config(target))
         except WaiterError as exc:
             raise ToolkitError(f"stack {stack_name} could not be deleted: {_failure_reason(cfn, stack_name)}") from exc
     s3 = target.client("s3")

@@ -33,8 +33,11 @@ Python API (for fixtures)::
     ...
     host.stop()
 
-Lambda functions can be created (control plane) but never run here: LocalStack runs Lambda code
-only in Docker containers, so a function ends in state ``Failed``.
+LocalStack runs Lambda code only in Docker containers. Here the install also adds the toolkit's
+Lambda runtime executor (infra/localstack_plugin/) to LocalStack's venv and selects it: LocalStack
+keeps its event sources and API Gateway, and hands each invocation to the toolkit's compute plane
+(``Cloud.remote("localstack", run_functions=True)``, as ``samplecli.py run --target localstack``
+does); with no plane attached an invocation fails with ``ToolkitComputePlaneUnavailable``.
 """
 
 from __future__ import annotations

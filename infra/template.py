@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import logging
 import os
 from pathlib import Path
 from typing import Any, Callable
@@ -21,6 +22,8 @@ from infra.exceptions import TemplateError
 from infra.packaging import zip_folder
 
 SAM_TRANSFORM = "AWS::Serverless-2016-10-31"
+# the translator records usage metrics for SAM's own service and warns when nobody publishes them
+logging.getLogger("samtranslator.metrics.metrics").setLevel(logging.ERROR)
 _MANAGED_POLICIES = {
     "AWSLambdaBasicExecutionRole": "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",
     "AWSLambdaSQSQueueExecutionRole": "arn:aws:iam::aws:policy/service-role/AWSLambdaSQSQueueExecutionRole",

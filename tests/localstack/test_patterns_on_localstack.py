@@ -12,8 +12,6 @@ import io
 import json
 import threading
 import time
-import urllib.error
-import urllib.request
 import uuid
 from typing import Any
 
@@ -23,7 +21,6 @@ import samplecli
 from infra import registry
 from infra.cloud import Cloud
 from infra.exceptions import ToolkitError
-from infra.targets import localstack_endpoint
 
 PATTERNS = [pattern.name for pattern in registry.all_patterns()]
 S3_TEST_EVENT = {"Records": [{  # the message S3 sends when a notification is configured
@@ -32,18 +29,6 @@ S3_TEST_EVENT = {"Records": [{  # the message S3 sends when a notification is co
                    "ApproximateFirstReceiveTimestamp": "0"},
     "messageAttributes": {}, "md5OfBody": "", "eventSource": "aws:sqs",
     "eventSourceARN": "arn:aws:sqs:us-east-1:000000000000:queue", "awsRegion": "us-east-1"}]}
-
-
-@pytest.fixture(scope="module")
-def endpoint() -> str:
-    url = localstack_endpoint()
-    try:
-        with urllib.request.urlopen(f"{url}/_localstack/health", timeout=3) as response:
-            json.loads(response.read())
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        pytest.skip(f"no LocalStack answers at {url} ({getattr(exc, 'reason', exc)}): "
-                    f"start one with 'python -m infra.localstack_host start'")
-    return url
 
 
 def run_pattern(cloud: Cloud, pattern: str) -> tuple[dict[str, Any], Any]:
