@@ -17,6 +17,8 @@ import time
 from pathlib import Path
 from typing import Any, Callable, TextIO
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 from infra import registry
 from infra.exceptions import ToolkitError
 from infra.targets import TARGETS
@@ -59,6 +61,10 @@ def main(argv: list[str] | None = None, out: TextIO | None = None,
         return COMMANDS[args.command](args, say, stop)
     except ToolkitError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except (BotoCoreError, ClientError) as exc:  # no credentials, endpoint gone mid-way, access denied
+        print(f"error: {args.command} on the {getattr(args, 'target', 'embedded')} target failed: {exc}",
+              file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

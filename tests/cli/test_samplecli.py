@@ -48,6 +48,20 @@ def test_unreachable_endpoint_is_a_one_line_error(capsys):
     assert len(err) == 1 and "no AWS endpoint answers at http://127.0.0.1:9" in err[0]
 
 
+def test_aws_target_without_credentials_is_a_one_line_error(capsys, monkeypatch, tmp_path):
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")  # no instance-metadata lookups from a test
+
+    code, _ = run(["deploy", "file-conversion", "--target", "aws"])
+
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 1
+    assert err == ["error: deploy on the aws target failed: Unable to locate credentials"]
+
+
 def test_bad_arguments_exit_non_zero_without_traceback(capsys):
     assert samplecli.main(["run"], io.StringIO()) == 2
     assert samplecli.main(["deploy", "file-conversion", "--target", "mars"], io.StringIO()) == 2
