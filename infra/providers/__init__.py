@@ -7,11 +7,12 @@ merge it below.
 
 from __future__ import annotations
 
-from infra.providers import core
+from infra.providers import apigatewayv2, core
 from infra.providers.base import Created, DeployContext, Provider
 
 PROVIDERS: dict[str, Provider] = {
     **core.PROVIDERS,
+    **apigatewayv2.PROVIDERS,
 }
 
 __all__ = ["PROVIDERS", "Created", "DeployContext", "Provider"]
