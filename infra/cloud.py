@@ -148,7 +148,9 @@ class Cloud:
                 raise ToolkitError(f"the {self.target.name} target serves its APIs itself: use api_url()")
             from infra.compute.http import FrontDoor
 
-            self._front_door = FrontDoor(self.client, self.plane.invoke, self.plane.clock, self.plane.account_id)
+            plane = self.plane
+            self._front_door = FrontDoor(self.client, plane.invoke, plane.clock, plane.account_id,
+                                         function_timeout=lambda arn: plane.function(arn).timeout)
         return self._front_door
 
     def serve_http(self, port: int = 0, host: str = "127.0.0.1") -> Any:

@@ -20,6 +20,10 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - no line per request
         pass
 
+    def setup(self) -> None:
+        super().setup()
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
     def _serve(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         if length > MAX_BODY_BYTES:
@@ -37,9 +41,11 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(response.body)))
         if self.close_connection:
             self.send_header("Connection", "close")
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(response.body)
+        if self.command != "HEAD":  # headers and body in one write
+            self._headers_buffer.append(b"\r\n" + response.body)
+            self.flush_headers()
+        else:
+            self.end_headers()
 
     do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_HEAD = _serve
 
@@ -59,7 +65,6 @@ class HttpFrontDoorServer:
             self._server = _Server((host, port), handler)
         except OSError as exc:
             raise ToolkitError(f"the front door cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
-        self._server.socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.host, self.port = self._server.server_address[0], self._server.server_address[1]
         self._thread: threading.Thread | None = None
 
