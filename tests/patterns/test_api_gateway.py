@@ -262,3 +262,22 @@ def test_serve_command_serves_the_pattern_until_stopped():
 
 def test_serve_refuses_a_pattern_without_an_api():
     assert samplecli.main(["serve", "file-conversion", "--port", "0"], out=io.StringIO()) == 1
+
+
+def test_pattern_runs_on_the_up_endpoint_with_the_same_outcome(cloud, stack):
+    from infra import server
+
+    embedded = workload.outcome(workload.run(cloud, stack))
+    endpoint = server.start(_free_port())
+    try:
+        with Cloud.remote("local", endpoint.url) as local:
+            deployed = local.deploy("api-gateway", stack_name=f"agw-up-{uuid.uuid4().hex[:6]}",
+                                    parameters={"LegacyBackendUrl": f"http://127.0.0.1:{_free_port()}"})
+            url = local.api_url(deployed.outputs["ApiId"], "prod")
+            on_up = workload.outcome(workload.run(local, deployed))
+            local.destroy(deployed.name)
+    finally:
+        endpoint.stop()
+
+    assert url.startswith(f"{endpoint.url}/restapis/")  # served on the endpoint itself, LocalStack's form
+    assert on_up == embedded

@@ -12,6 +12,7 @@ the injectable clock for the integration's timeout. Errors are answered as API G
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable
@@ -36,11 +37,16 @@ def api_path(api_id: str, stage: str, path: str = "/") -> str:
 
 class FrontDoor:
     def __init__(self, clients: Callable[[str], Any], invoke: Invoke, clock: Clock, account_id: str,
-                 max_concurrency: int = 64, function_timeout: Callable[[str], float] | None = None) -> None:
+                 max_concurrency: int = 64, function_timeout: Callable[[str], float] | None = None,
+                 refresh_every: float | None = None) -> None:
         """``function_timeout(arn)``: a function's own Timeout in seconds; when it is within the
         integration's timeout the executor's limit comes first, so the request is served on the
-        calling thread (one thread hop less) with the same outcome."""
+        calling thread (one thread hop less) with the same outcome. ``refresh_every``: read the
+        APIs again after that many (wall) seconds — for an endpoint others deploy to (``up``);
+        without it, ``refresh()`` after a deploy does."""
         self.clients = clients
+        self._refresh_every = refresh_every
+        self._loaded_at = time.monotonic()
         self._function_timeout = function_timeout
         self.clock = clock
         self.account_id = account_id
@@ -61,6 +67,9 @@ class FrontDoor:
 
     # -- the API --------------------------------------------------------------------------------
     def api(self, api_id: str) -> Api | None:
+        if self._refresh_every is not None and time.monotonic() - self._loaded_at > self._refresh_every:
+            self._loaded_at = time.monotonic()
+            self.refresh()
         with self._lock:
             found = self._apis.get(api_id)
         if found is not None:
