@@ -281,3 +281,21 @@ def test_pattern_runs_on_the_up_endpoint_with_the_same_outcome(cloud, stack):
 
     assert url.startswith(f"{endpoint.url}/restapis/")  # served on the endpoint itself, LocalStack's form
     assert on_up == embedded
+
+
+def test_run_command_drives_the_api_over_http_and_cleans_up():
+    out = io.StringIO()
+
+    code = samplecli.main(["run", "api-gateway", "--parameter", f"LegacyBackendUrl=http://127.0.0.1:{_free_port()}"],
+                          out=out)
+
+    text = out.getvalue()
+    assert code == 0, text
+    assert "3 orders created, listed in 2 pages, one deleted" in text and "workflow SUCCEEDED" in text
+    assert "monolith via HTTP proxy: {'id': '42'" in text
+    assert "cleaned up the embedded target" in text
+
+
+def test_bad_parameter_is_a_one_line_error(capsys):
+    assert samplecli.main(["run", "api-gateway", "--parameter", "no-equals-sign"], out=io.StringIO()) == 1
+    assert "expected KEY=VALUE" in capsys.readouterr().err
