@@ -340,3 +340,18 @@ def test_lambda_custom_integration_selects_the_response_by_error_message(rest):
 
     assert answered.status == 200 and answered.json() == {"status": 207, "body": "multi"}
     assert (failed.status, failed.json()) == (422, {"error": "the handler failed"})
+
+
+def test_a_mapping_template_that_fails_is_a_500_and_says_why_in_the_log(cloud, deploy, caplog):
+    stack = deploy("frontdoor_rest")
+    apigw = cloud.client("apigateway")
+    resource = next(r for r in apigw.get_resources(restApiId=stack.outputs["ApiId"])["items"] if r["path"] == "/echo/mine")
+    apigw.put_integration(restApiId=stack.outputs["ApiId"], resourceId=resource["id"], httpMethod="GET", type="MOCK",
+                          requestTemplates={"application/json": "#if($broken"})
+    cloud.front_door.refresh()
+
+    with caplog.at_level("WARNING", logger="infra.frontdoor"):
+        response = cloud.front_door.handle(HttpRequest.build("GET", api_path(stack.outputs["ApiId"], "test", "/echo/mine")))
+
+    assert (response.status, response.json()) == (500, {"message": "Internal server error"})
+    assert "mapping template failed" in caplog.text and "GET /echo/mine" in caplog.text

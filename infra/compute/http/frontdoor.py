@@ -11,6 +11,7 @@ the injectable clock for the integration's timeout. Errors are answered as API G
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 import uuid
@@ -27,6 +28,7 @@ from infra.compute.http.model import Api
 from infra.compute.http.paths import split
 from infra.compute.http.vtl import TemplateRenderError
 
+log = logging.getLogger("infra.frontdoor")
 MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
 URL_FORM = "/restapis/{api_id}/{stage}/_user_request_/{path}"
 
@@ -106,6 +108,8 @@ class FrontDoor:
         if stage not in api.stages:
             return (error(403, "Forbidden", error_type="ForbiddenException") if api.kind == "REST"
                     else error(404, "Not Found"))
+        if api.kind == "WEBSOCKET":
+            return error(426, "a WebSocket API: connect with a WebSocket client", [("Upgrade", "websocket")])
         if api.kind == "HTTP":
             return self._http_api(api, stage, path, request)
         return self._rest_api(api, stage, path, request)
@@ -170,9 +174,11 @@ class FrontDoor:
     def _run(self, api: Api, integration: Any, info: RequestInfo) -> HttpResponse:
         try:
             return self.integrations.run(api, integration, info)
-        except TemplateRenderError:
-            return error(500, "Internal server error", error_type="InternalServerErrorException")
-        except Exception:  # noqa: BLE001 - a failing integration is the client's 5xx, not a crash
+        except Exception as exc:  # noqa: BLE001 - a failing integration is the client's 5xx, not a crash
+            # API Gateway logs "Execution failed due to configuration error"; so does the front door
+            reason = str(exc) if isinstance(exc, TemplateRenderError) else f"{type(exc).__name__}: {exc}"
+            log.warning("%s %s %s %s: execution failed: %s", api.id, info.stage, info.request.method, info.path,
+                        reason)
             return error(500, "Internal server error", error_type="InternalServerErrorException")
 
     def _within_timeout(self, integration: Any) -> bool:
