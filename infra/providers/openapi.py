@@ -52,9 +52,9 @@ def import_body(apigw: Any, api_id: str, document: dict[str, Any], logical_id: s
     for name, schema in schemas.items():
         apigw.create_model(restApiId=api_id, name=name, contentType="application/json",
                            schema=json.dumps(_dereference(schema, document)))
-    key_schemes = {name for name, scheme in {**document.get("components", {}).get("securitySchemes", {}),
-                                             **document.get("securityDefinitions", {})}.items()
-                   if scheme.get("type") == "apiKey"}
+    schemes = {**document.get("components", {}).get("securitySchemes", {}), **document.get("securityDefinitions", {})}
+    key_schemes = {name for name, scheme in schemes.items()
+                   if scheme.get("type") == "apiKey" and "x-amazon-apigateway-authorizer" not in scheme}
 
     resources = {r["path"]: r["id"] for r in apigw.get_resources(restApiId=api_id)["items"]}
     for path, item in document.get("paths", {}).items():
@@ -85,6 +85,11 @@ def _method_spec(logical_id: str, path: str, method: str, operation: dict[str, A
     where = f"{method.upper()} {path}"
     http_method = "ANY" if method == "x-amazon-apigateway-any-method" else method.upper()
     security = operation.get("security", default_security)
+    for requirement in security:
+        for name in requirement:
+            if name not in key_schemes:
+                raise DeployError(logical_id, f"{where}: security scheme '{name}' is not an API key; authorizers "
+                                              f"are not supported on the embedded and local targets")
     spec = MethodSpec(http_method=http_method, operation_name=operation.get("operationId"),
                       api_key_required=any(name in key_schemes for requirement in security for name in requirement))
     if validator is not None:

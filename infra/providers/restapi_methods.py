@@ -80,7 +80,16 @@ _INTEGRATION_RESPONSE_KEYS = {"StatusCode", "SelectionPattern", "ResponseTemplat
 _METHOD_RESPONSE_KEYS = {"StatusCode", "ResponseParameters", "ResponseModels"}
 
 
+def check_authorization(logical_id: str, authorization_type: str) -> None:
+    """Authorizers and IAM authorization are not enforced by the front door: refuse them rather
+    than serve the method open."""
+    if str(authorization_type).upper() != "NONE":
+        raise DeployError(logical_id, f"AuthorizationType {authorization_type} is not supported on the embedded and "
+                                      f"local targets (the front door enforces API keys only)")
+
+
 def spec_from_cloudformation(logical_id: str, props: dict[str, Any]) -> MethodSpec:
+    check_authorization(logical_id, props.get("AuthorizationType", "NONE"))
     spec = MethodSpec(
         http_method=str(props["HttpMethod"]).upper(),
         authorization_type=props.get("AuthorizationType", "NONE"),
