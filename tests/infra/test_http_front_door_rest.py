@@ -43,7 +43,8 @@ def _event(response):
 def test_lambda_proxy_event_has_the_rest_api_shape(rest):
     stack, call = rest()
 
-    event = _event(call("GET", "/echo/abc?x=1&x=2&y=3", headers=[("X-Trace", "t1"), ("X-Trace", "t2")]))
+    response = call("GET", "/echo/abc?x=1&x=2&y=3", headers=[("X-Trace", "t1"), ("X-Trace", "t2")])
+    event = _event(response)
 
     assert event["resource"] == "/echo/{id}" and event["path"] == "/echo/abc" and event["httpMethod"] == "GET"
     assert event["pathParameters"] == {"id": "abc"}
@@ -54,6 +55,7 @@ def test_lambda_proxy_event_has_the_rest_api_shape(rest):
     context = event["requestContext"]
     assert (context["stage"], context["path"], context["apiId"]) == ("test", "/test/echo/abc", stack.outputs["ApiId"])
     assert context["resourcePath"] == "/echo/{id}" and context["identity"]["sourceIp"] == "127.0.0.1"
+    assert response.header("x-amzn-RequestId") == context["requestId"]
     assert event["body"] is None and event["isBase64Encoded"] is False
 
 

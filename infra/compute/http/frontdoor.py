@@ -136,7 +136,9 @@ class FrontDoor:
         problem = validation.problem(route, request, params)
         if problem is not None:
             return error(400, problem, error_type="BadRequestException")
-        return self._integrate(api, route.integration, info)
+        response = self._integrate(api, route.integration, info)
+        response.headers.append(("x-amzn-RequestId", info.request_id))
+        return response
 
     def _http_api(self, api: Api, stage: str, path: str, request: HttpRequest) -> HttpResponse:
         origin = request.header("Origin")
@@ -150,6 +152,7 @@ class FrontDoor:
             return error(404, "Not Found")
         info = self._info(api, stage, path, request, route.key, "", params)
         response = self._integrate(api, route.integration, info)
+        response.headers.append(("apigw-requestid", info.request_id))
         if api.cors and origin:
             response.headers += _cors_headers(api.cors, origin, preflight=False)
         return response
