@@ -98,11 +98,11 @@ _ROUTE = property_set("ApiId", "RouteKey", "Target", "AuthorizationType", "ApiKe
                       "RouteResponseSelectionExpression")  # authorizers: not enforced locally, so refused
 _ROUTE_RESPONSE = property_set("ApiId", "RouteId", "RouteResponseKey", "ModelSelectionExpression", "ResponseModels",
                                "ResponseParameters")
-_INTEGRATION = property_set("ApiId", "IntegrationType", "IntegrationUri", "IntegrationMethod", "IntegrationSubtype",
+_INTEGRATION = property_set("ApiId", "IntegrationType", "IntegrationUri", "IntegrationMethod",
                             "PayloadFormatVersion", "TimeoutInMillis", "RequestTemplates", "RequestParameters",
-                            "ResponseParameters", "TemplateSelectionExpression", "ContentHandlingStrategy",
-                            "CredentialsArn", "PassthroughBehavior", "Description", "ConnectionType", "ConnectionId",
-                            "TlsConfig")
+                            "TemplateSelectionExpression", "CredentialsArn", "PassthroughBehavior", "Description")
+# not served by the front door, so refused: IntegrationSubtype (HTTP APIs' first-class AWS integrations),
+# ResponseParameters, ContentHandlingStrategy, VPC links (ConnectionType/ConnectionId), TlsConfig
 _INTEGRATION_RESPONSE = property_set("ApiId", "IntegrationId", "IntegrationResponseKey", "ContentHandlingStrategy",
                                      "ResponseParameters", "ResponseTemplates", "TemplateSelectionExpression")
 def _create_route(ctx: DeployContext, logical_id: str, props: dict[str, Any]) -> Created:

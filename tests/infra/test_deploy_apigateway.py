@@ -98,8 +98,9 @@ def test_unsupported_v2_property_fails_the_deploy_naming_the_resource(cloud):
 @pytest.mark.parametrize(("template", "logical_id", "fragment"), [
     ("unsupported_authorizer", "Open", "AuthorizationType AWS_IAM"),
     ("unsupported_openapi_authorizer", "Api", "security scheme 'tokens' is not an API key"),
+    ("unsupported_restapi_policy", "Api", "['Policy']"),
 ])
-def test_authorization_the_front_door_cannot_enforce_fails_the_deploy(cloud, template, logical_id, fragment):
+def test_access_control_the_front_door_cannot_enforce_fails_the_deploy(cloud, template, logical_id, fragment):
     with pytest.raises(DeployError) as failure:
         cloud.deploy("fixture", template=TEMPLATES / f"{template}.yaml", stack_name=f"auth-{uuid.uuid4().hex[:8]}")
 
