@@ -41,6 +41,13 @@ def _under_api(delete: Callable[[Any, str, dict[str, Any]], None]) -> Callable[[
 
 
 # -- RestApi ----------------------------------------------------------------------------------
+def _key_source(logical_id: str, source: str) -> str:
+    if str(source).upper() != "HEADER":
+        raise DeployError(logical_id, f"API key source {source} is not supported (no authorizer runs locally): "
+                                      f"use HEADER")
+    return "HEADER"
+
+
 def _create_rest_api(ctx: DeployContext, logical_id: str, props: dict[str, Any]) -> Created:
     apigw = ctx.client("apigateway")
     body = props.get("Body")
@@ -50,7 +57,7 @@ def _create_rest_api(ctx: DeployContext, logical_id: str, props: dict[str, Any])
     if "Description" in props:
         kwargs["description"] = props["Description"]
     if "ApiKeySourceType" in props:
-        kwargs["apiKeySource"] = props["ApiKeySourceType"]
+        kwargs["apiKeySource"] = _key_source(logical_id, props["ApiKeySourceType"])
     if "EndpointConfiguration" in props:
         types = props["EndpointConfiguration"].get("Types", ["EDGE"])
         if "PRIVATE" in types or set(props["EndpointConfiguration"]) - {"Types"}:
@@ -64,6 +71,8 @@ def _create_rest_api(ctx: DeployContext, logical_id: str, props: dict[str, Any])
     api_id = api["id"]
     with undone_on_failure(lambda: apigw.delete_rest_api(restApiId=api_id)):
         if document is not None:
+            if "x-amazon-apigateway-api-key-source" in document:
+                _key_source(logical_id, document["x-amazon-apigateway-api-key-source"])
             import_body(apigw, api_id, document, logical_id)
         root = next(r["id"] for r in apigw.get_resources(restApiId=api_id)["items"] if r["path"] == "/")
     return api_id, {"RestApiId": api_id, "RootResourceId": root}
