@@ -6,7 +6,9 @@
 - SQS reads the compute plane's clock (visibility timeouts, delays), and moto's own SQS event
   source mappings (run inside SendMessage, one message at a time) are switched off: the compute
   plane polls instead.
-- DynamoDB requests are serialized, so conditional writes are atomic under threads.
+- DynamoDB requests are serialized, so conditional writes are atomic under threads; a
+  TransactWriteItems snapshots the items it touches for its rollback (moto deep-copies every
+  table it touches, which makes each transaction cost O(table size)).
 Each hook falls back to moto's behaviour when no compute plane is active.
 """
 
@@ -203,6 +205,71 @@ def _hook_dynamodb() -> None:
             return original(self)
 
     DynamoHandler.call_action = call_action  # type: ignore[method-assign]
+    _hook_dynamodb_transactions()
+
+
+class _TableCopyShim:
+    """moto.dynamodb.models' ``copy`` module, except that a Table is not deep-copied while a
+    transaction that snapshots its own items runs (requests are serialized, so a flag suffices)."""
+
+    def __init__(self, real: Any, table_type: type) -> None:
+        self._real = real
+        self._table_type = table_type
+        self.snapshotting = False
+
+    def deepcopy(self, obj: Any, memo: Any = None) -> Any:
+        if self.snapshotting and isinstance(obj, self._table_type):
+            return obj
+        return self._real.deepcopy(obj, memo)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._real, name)
+
+
+def _hook_dynamodb_transactions() -> None:
+    import copy
+
+    import moto.dynamodb.models as models
+    from moto.dynamodb.models.dynamo_type import DynamoType
+    from moto.dynamodb.models.table import Table
+
+    shim = _TableCopyShim(copy, Table)
+    models.copy = shim  # type: ignore[assignment]
+    original = models.DynamoDBBackend.transact_write_items
+
+    def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
+        snapshot = []
+        for entry in transact_items:
+            op = next(iter(entry.values())) if isinstance(entry, dict) and entry else {}
+            table = self.tables.get(op.get("TableName")) if isinstance(op, dict) else None
+            key = op.get("Item") or op.get("Key") or {} if table is not None else {}
+            if table is None or table.hash_key_attr not in key:
+                return original(self, transact_items)  # moto reports the malformed request
+            hash_value = DynamoType(key[table.hash_key_attr])
+            range_value = DynamoType(key[table.range_key_attr]) if table.range_key_attr in key else None
+            if table.has_range_key and range_value is None:
+                return original(self, transact_items)
+            current = table.get_item(hash_value, range_value)
+            snapshot.append((table, hash_value, range_value, copy.deepcopy(current)))
+        shim.snapshotting = True
+        try:
+            return original(self, transact_items)
+        except Exception:
+            for table, hash_value, range_value, item in reversed(snapshot):
+                if range_value is None:
+                    if item is None:
+                        table.items.pop(hash_value, None)
+                    else:
+                        table.items[hash_value] = item
+                elif item is None:
+                    table.items.get(hash_value, {}).pop(range_value, None)
+                else:
+                    table.items[hash_value][range_value] = item
+            raise
+        finally:
+            shim.snapshotting = False
+
+    models.DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
 
 
 def _hook_iam() -> None:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from infra.compute import moto_hooks
-from infra.compute.clock import Clock, VirtualClock
+from infra.compute.clock import Clock, VirtualClock, publish
 from infra.compute.executor import Executor, FunctionSpec, InvocationResult
 from infra.compute.functions import resolve_function, spec_from_moto
 from infra.compute.sqs_source import SqsPoller, mapping_from_api
@@ -83,6 +83,7 @@ class ComputePlane:
     # -- lifecycle -------------------------------------------------------------------------
     def activate(self) -> "ComputePlane":
         moto_hooks.activate(self)
+        publish(self.clock)
         return self
 
     def close(self) -> None:
@@ -91,6 +92,7 @@ class ComputePlane:
             thread.join(timeout=5)
         if moto_hooks.active() is self:
             moto_hooks.activate(None)
+            publish(None)
         self.executor.shutdown()
 
     def now(self) -> float:
