@@ -5,6 +5,7 @@
     python samplecli.py deploy PATTERN --target local      (destroy likewise)
     python samplecli.py export PATTERN --out DIR
     python samplecli.py up [--port 4566]
+    python samplecli.py serve api-gateway [--port 8080]   (its APIs as real HTTP; Ctrl-C stops)
 """
 
 from __future__ import annotations
@@ -43,6 +44,12 @@ def _parser() -> argparse.ArgumentParser:
     up = commands.add_parser("up", help="serve a local AWS endpoint with the compute plane (Ctrl-C stops)")
     up.add_argument("--port", type=int, default=4566)
     up.add_argument("--host", default="127.0.0.1")
+    serve = commands.add_parser("serve", help="deploy a pattern embedded and serve its APIs over HTTP (Ctrl-C stops)")
+    serve.add_argument("pattern", help="a pattern name (see 'list')")
+    serve.add_argument("--port", type=int, default=8080, help="the front door's port (0: any free one)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--parameter", action="append", default=[], metavar="KEY=VALUE",
+                       help="a template parameter (repeatable), e.g. LegacyBackendUrl=http://127.0.0.1:9000")
     return parser
 
 
@@ -157,14 +164,8 @@ def _export(args: argparse.Namespace, say: Callable[[str], None], stop: Any) -> 
     return 0
 
 
-def _up(args: argparse.Namespace, say: Callable[[str], None], stop: threading.Event | None) -> int:
-    from infra import server
-
-    endpoint = server.start(args.port, args.host)
-    say(f"local AWS endpoint on {endpoint.url} (region us-east-1, any access key)")
-    say(f"  aws --endpoint-url {endpoint.url} s3 ls")
-    say(f"  python samplecli.py deploy file-conversion --target local --endpoint-url {endpoint.url}")
-    say("Lambda functions deployed here run in this process; Ctrl-C stops")
+def _wait_for_stop(stop: threading.Event | None) -> None:
+    """Until ``stop`` is set (tests), Ctrl-C or SIGTERM."""
     waiter = stop or threading.Event()
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGINT, signal.default_int_handler)  # Ctrl-C, even if inherited as ignored
@@ -174,6 +175,55 @@ def _up(args: argparse.Namespace, say: Callable[[str], None], stop: threading.Ev
             pass
     except KeyboardInterrupt:
         pass
+
+
+def _serve(args: argparse.Namespace, say: Callable[[str], None], stop: threading.Event | None) -> int:
+    import contextlib
+
+    from infra.cloud import Cloud
+    from infra.compute.clock import WallClock
+
+    pattern = registry.get(args.pattern)
+    workload = pattern.workload()
+    parameters = {}
+    for item in args.parameter:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise ToolkitError(f"--parameter {item!r}: expected KEY=VALUE")
+        parameters[key] = value
+    with Cloud.embedded(clock=WallClock()) as cloud:
+        stack = cloud.deploy(pattern.name, parameters)
+        apis = [r.physical_id for r in stack.resources
+                if r.type in ("AWS::ApiGateway::RestApi", "AWS::ApiGatewayV2::Api")]
+        if not apis:
+            raise ToolkitError(f"{pattern.name} has no API Gateway API to serve")
+        server = cloud.serve_http(args.port, args.host)
+        assert cloud.plane is not None
+        cloud.plane.start()  # event sources poll on the wall clock, as on 'up'
+        extras = getattr(workload, "serve_extras", None)
+        with extras(cloud, stack, say) if extras else contextlib.nullcontext():
+            say(f"serving {pattern.name} on {server.url} (deployed embedded, {len(stack.resources)} resources)")
+            for api_id in apis:
+                api = cloud.front_door.api(api_id)
+                for stage in sorted(api.stages if api else []):
+                    say(f"  {api.kind} API {api.name}: {cloud.api_url(api_id, stage)}")
+            say("Ctrl-C stops")
+            _wait_for_stop(stop)
+        cloud.destroy(stack.name)
+    say("stopped")
+    return 0
+
+
+def _up(args: argparse.Namespace, say: Callable[[str], None], stop: threading.Event | None) -> int:
+    from infra import server
+
+    endpoint = server.start(args.port, args.host)
+    say(f"local AWS endpoint on {endpoint.url} (region us-east-1, any access key)")
+    say(f"  aws --endpoint-url {endpoint.url} s3 ls")
+    say(f"  python samplecli.py deploy file-conversion --target local --endpoint-url {endpoint.url}")
+    say("Lambda functions deployed here run in this process; Ctrl-C stops")
+    try:
+        _wait_for_stop(stop)
     finally:
         endpoint.stop()
         say("stopped")
@@ -182,6 +232,7 @@ def _up(args: argparse.Namespace, say: Callable[[str], None], stop: threading.Ev
 
 COMMANDS: dict[str, Callable[[argparse.Namespace, Callable[[str], None], Any], int]] = {
     "list": _list, "run": _run, "deploy": _deploy, "destroy": _destroy, "export": _export, "up": _up,
+    "serve": _serve,
 }
 
 if __name__ == "__main__":

@@ -33,6 +33,8 @@ class Cloud:
         self._mock = mock
         self._saved_env: dict[str, str | None] = {}
         self._invoke_server: Any = None
+        self._front_door: Any = None
+        self._front_door_server: Any = None
 
     # -- construction -----------------------------------------------------------------------
     @classmethod
@@ -43,7 +45,9 @@ class Cloud:
         cloud._set_env({"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
                         "AWS_DEFAULT_REGION": region, "AWS_ENDPOINT_URL": None})
         install_moto_hooks()
-        cloud._mock = mock_aws(config={"core": {"reset_boto3_session": False}})
+        # Step Functions runs state machines only when asked (research/moto.md)
+        cloud._mock = mock_aws(config={"core": {"reset_boto3_session": False},
+                                       "stepfunctions": {"execute_state_machine": True}})
         cloud._mock.start()
         account = deployer.account_id(cloud.target)
         cloud.plane = ComputePlane(cloud.client, clock or VirtualClock(), account, region).activate()
@@ -84,6 +88,12 @@ class Cloud:
                 os.environ[key] = value
 
     def close(self) -> None:
+        if self._front_door_server is not None:
+            self._front_door_server.stop()
+            self._front_door_server = None
+        if self._front_door is not None:
+            self._front_door.close()
+            self._front_door = None
         if self._invoke_server is not None:
             self._invoke_server.stop()
             self._invoke_server = None
@@ -114,15 +124,53 @@ class Cloud:
         found = registry.get(pattern) if template is None else None
         path = template or found.template  # type: ignore[union-attr]
         stack = deployer.deploy(self.target, path, stack_name or pattern, parameters, progress)
+        self._refresh()
+        return stack
+
+    def _refresh(self) -> None:
         if self.plane is not None:
             self.plane.refresh_mappings()
-        return stack
+        if self._front_door is not None:
+            self._front_door.refresh()
 
     def destroy(self, stack_name: str, progress: Callable[[str], None] = lambda message: None) -> deployer.Stack:
         stack = deployer.destroy(self.target, stack_name, progress)
-        if self.plane is not None:
-            self.plane.refresh_mappings()
+        self._refresh()
         return stack
+
+    # -- API Gateway --------------------------------------------------------------------------
+    @property
+    def front_door(self) -> Any:
+        """The HTTP front door serving this cloud's API Gateway APIs in-process
+        (``cloud.front_door.handle(HttpRequest.build(...))``); embedded and ``up`` planes only."""
+        if self._front_door is None:
+            if self.plane is None or self.target.name not in ("embedded", "local"):
+                raise ToolkitError(f"the {self.target.name} target serves its APIs itself: use api_url()")
+            from infra.compute.http import FrontDoor
+
+            plane = self.plane
+            self._front_door = FrontDoor(self.client, plane.invoke, plane.clock, plane.account_id,
+                                         function_timeout=lambda arn: plane.function(arn).timeout)
+        return self._front_door
+
+    def serve_http(self, port: int = 0, host: str = "127.0.0.1") -> Any:
+        """Put the front door on a socket (port 0: a free one); it stops with the cloud."""
+        if self._front_door_server is None:
+            from infra.compute.http import HttpFrontDoorServer
+
+            self._front_door_server = HttpFrontDoorServer(self.front_door, port, host).start()
+        return self._front_door_server
+
+    def api_url(self, api_id: str, stage: str) -> str:
+        """An API's base URL on this target: the front door (started if need be) on the embedded
+        target, LocalStack's ``/restapis/...`` form on LocalStack, execute-api on AWS."""
+        from infra.compute.http import api_path
+
+        if self.target.name == "aws":
+            return f"https://{api_id}.execute-api.{self.target.region}.amazonaws.com/{stage}"
+        if self.target.name == "localstack" or self.plane is None:
+            return f"{self.target.endpoint_url.rstrip('/')}{api_path(api_id, stage)}".rstrip("/")
+        return f"{self.serve_http().url}{api_path(api_id, stage)}".rstrip("/")
 
     def drain(self, max_seconds: float = 3600.0) -> None:
         """Deliver everything in flight, retries and redrives included.

@@ -99,6 +99,10 @@ class ComputePlane:
         return self.clock.now()
 
     # -- invocation ------------------------------------------------------------------------
+    def function(self, function: str) -> FunctionSpec:
+        """A deployed function's spec (code, handler, Timeout...), by name or ARN."""
+        return self._functions(function)
+
     def invoke(self, function: str, event: Any) -> InvocationResult:
         return self.executor.invoke(self._functions(function), event)
 

@@ -7,11 +7,15 @@ merge it below.
 
 from __future__ import annotations
 
-from infra.providers import core
+from infra.providers import apigateway, apigatewayv2, core, kinesis, stepfunctions
 from infra.providers.base import Created, DeployContext, Provider
 
 PROVIDERS: dict[str, Provider] = {
     **core.PROVIDERS,
+    **apigatewayv2.PROVIDERS,
+    **apigateway.PROVIDERS,
+    **stepfunctions.PROVIDERS,
+    **kinesis.PROVIDERS,
 }
 
 __all__ = ["PROVIDERS", "Created", "DeployContext", "Provider"]

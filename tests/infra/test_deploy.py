@@ -51,7 +51,7 @@ def _left_behind(cloud: Any, stack_name: str) -> dict[str, list[str]]:
 # -- loud failures, rolled back -----------------------------------------------------------------
 @pytest.mark.parametrize(("template", "logical_id", "resource_type"), [
     ("unsupported_scheduler", "NightlySchedule", "AWS::Scheduler::Schedule"),
-    ("unsupported_apigwv2", "HttpApi", "AWS::ApiGatewayV2::Api"),
+    ("unsupported_apigwv2", "CustomDomain", "AWS::ApiGatewayV2::DomainName"),
 ])
 def test_unsupported_resource_type_fails_the_deploy_naming_its_logical_id(cloud, template, logical_id,
                                                                          resource_type):

@@ -1,0 +1,18 @@
+"""The HTTP front door: deployed API Gateway APIs (REST v1, HTTP v2) served as real HTTP.
+
+    door = FrontDoor(clients, invoke, clock, account_id)     # in-process: door.handle(request)
+    server = HttpFrontDoorServer(door, port).start()          # on a socket: server.url
+
+Modules: messages (request/response), paths (templates), model + loaders (the API read from the
+control plane), events (Lambda proxy shapes), vtl (mapping templates), services (AWS service
+integrations), integrations (each integration type), keys (API keys, usage plans), validation
+(request validators), frontdoor (the flow), server (the socket).
+"""
+
+from __future__ import annotations
+
+from infra.compute.http.frontdoor import FrontDoor, api_path
+from infra.compute.http.messages import HttpRequest, HttpResponse
+from infra.compute.http.server import HttpFrontDoorServer
+
+__all__ = ["FrontDoor", "HttpFrontDoorServer", "HttpRequest", "HttpResponse", "api_path"]

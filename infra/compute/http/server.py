@@ -1,0 +1,83 @@
+"""The front door on a real socket: a threading HTTP/1.1 server with keep-alive."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from infra.compute.http.frontdoor import MAX_BODY_BYTES, FrontDoor
+from infra.compute.http.messages import HttpRequest, error
+from infra.exceptions import ToolkitError
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "toolkit-frontdoor"
+    front_door: FrontDoor
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - no line per request
+        pass
+
+    def setup(self) -> None:
+        super().setup()
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def _serve(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > MAX_BODY_BYTES:
+            response = error(413, "Request Too Long", error_type="RequestTooLongException")
+            self.close_connection = True  # the body is not read
+        else:
+            body = self.rfile.read(length) if length else b""
+            request = HttpRequest.build(self.command, self.path, list(self.headers.items()), body,
+                                        source_ip=self.client_address[0])
+            response = self.front_door.handle(request)
+        self.send_response(response.status)
+        for key, value in response.headers:
+            if key.lower() not in ("content-length", "connection", "transfer-encoding"):
+                self.send_header(key, value)
+        self.send_header("Content-Length", str(len(response.body)))
+        if self.close_connection:
+            self.send_header("Connection", "close")
+        if self.command != "HEAD":  # headers and body in one write
+            self._headers_buffer.append(b"\r\n" + response.body)
+            self.flush_headers()
+        else:
+            self.end_headers()
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_HEAD = _serve
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 128
+
+
+class HttpFrontDoorServer:
+    """``HttpFrontDoorServer(front_door, port).start()``; ``url`` is its base; ``stop()`` ends it."""
+
+    def __init__(self, front_door: FrontDoor, port: int = 0, host: str = "127.0.0.1") -> None:
+        handler = type("Handler", (_Handler,), {"front_door": front_door})
+        try:
+            self._server = _Server((host, port), handler)
+        except OSError as exc:
+            raise ToolkitError(f"the front door cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
+        self.host, self.port = self._server.server_address[0], self._server.server_address[1]
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def start(self) -> "HttpFrontDoorServer":
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.2},
+                                        daemon=True, name="frontdoor-server")
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()

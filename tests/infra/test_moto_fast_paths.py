@@ -1,0 +1,74 @@
+"""moto's DynamoDB answers go out without its shape-walking serializer when they are plain JSON:
+every attribute type still comes back exactly, absent members stay absent, and answers that are
+not plain (errors, table descriptions with timestamps) take moto's own way."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+
+import pytest
+
+
+@pytest.fixture
+def table(cloud):
+    name = f"fast-{uuid.uuid4().hex[:8]}"
+    cloud.client("dynamodb").create_table(
+        TableName=name, BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "sk", "AttributeType": "N"}],
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}])
+    return name
+
+
+ITEM = {"pk": {"S": "p"}, "sk": {"N": "1"}, "bin": {"B": b"\x00\xffbytes"}, "flag": {"BOOL": False},
+        "none": {"NULL": True}, "list": {"L": [{"S": "a"}, {"N": "2.5"}, {"M": {"x": {"S": "y"}}}]},
+        "strings": {"SS": ["b", "a"]}, "numbers": {"NS": ["3", "1"]}, "blobs": {"BS": [b"\x01", b"\x02"]},
+        "empty": {"S": ""}}
+
+
+def test_every_attribute_type_round_trips(cloud, table):
+    ddb = cloud.client("dynamodb")
+    ddb.put_item(TableName=table, Item=ITEM)
+
+    item = ddb.get_item(TableName=table, Key={"pk": {"S": "p"}, "sk": {"N": "1"}})["Item"]
+
+    assert item["bin"] == {"B": b"\x00\xffbytes"} and item["blobs"]["BS"] == [b"\x01", b"\x02"]
+    assert {k: v for k, v in item.items() if k not in ("strings", "numbers", "blobs", "bin")} == {
+        k: v for k, v in ITEM.items() if k not in ("strings", "numbers", "blobs", "bin")}
+    assert sorted(item["strings"]["SS"]) == ["a", "b"] and sorted(item["numbers"]["NS"]) == ["1", "3"]
+
+
+def test_missing_item_has_no_item_member(cloud, table):
+    answer = cloud.client("dynamodb").get_item(TableName=table, Key={"pk": {"S": "nobody"}, "sk": {"N": "0"}})
+
+    assert "Item" not in answer
+
+
+def test_query_pages_with_last_evaluated_key(cloud, table):
+    ddb = cloud.client("dynamodb")
+    for sk in range(3):
+        ddb.put_item(TableName=table, Item={"pk": {"S": "q"}, "sk": {"N": str(sk)}})
+
+    first = ddb.query(TableName=table, KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": {"S": "q"}},
+                      Limit=2)
+    rest = ddb.query(TableName=table, KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": {"S": "q"}},
+                     ExclusiveStartKey=first["LastEvaluatedKey"])
+
+    assert [i["sk"]["N"] for i in first["Items"] + rest["Items"]] == ["0", "1", "2"]
+    assert first["Count"] == 2 and "LastEvaluatedKey" not in rest
+
+
+def test_resource_api_decodes_numbers_and_errors_still_come_through(cloud, table):
+    import boto3
+
+    resource = boto3.resource("dynamodb", region_name="us-east-1")
+    resource.Table(table).put_item(Item={"pk": "r", "sk": 5, "price": Decimal("9.99")})
+
+    item = resource.Table(table).get_item(Key={"pk": "r", "sk": 5})["Item"]
+    description = cloud.client("dynamodb").describe_table(TableName=table)["Table"]  # timestamps: moto's way
+    with pytest.raises(cloud.client("dynamodb").exceptions.ConditionalCheckFailedException):
+        cloud.client("dynamodb").put_item(TableName=table, Item={"pk": {"S": "r"}, "sk": {"N": "5"}},
+                                          ConditionExpression="attribute_not_exists(pk)")
+
+    assert item["price"] == Decimal("9.99") and item["sk"] == 5
+    assert description["TableName"] == table and description["CreationDateTime"].year >= 2024
