@@ -208,6 +208,28 @@ def _hook_dynamodb() -> None:
     DynamoHandler.call_action = call_action  # type: ignore[method-assign]
     _hook_dynamodb_transactions()
 
+    from moto.core.responses import ActionResult
+    from moto.dynamodb.responses import DynamoResult
+
+    plain = (ActionResult, DynamoResult)
+    original_serialized = DynamoHandler.serialized
+
+    def serialized(self: Any, action_result: Any) -> Any:
+        """A plain JSON result goes out as it is: moto's shape-walking serializer costs ~1 ms a
+        GetItem, most of a warm API request; anything else takes moto's own way."""
+        result = action_result.result
+        if type(action_result) in plain and type(result) is dict:
+            try:
+                body = json.dumps(_without_none(result))
+            except (TypeError, ValueError):
+                return original_serialized(self, action_result)
+            headers = {"Content-Type": "application/x-amz-json-1.0"}
+            headers.update(self.response_headers)
+            return 200, headers, body
+        return original_serialized(self, action_result)
+
+    DynamoHandler.serialized = serialized  # type: ignore[method-assign]
+
 
 class _TableCopyShim:
     """moto.dynamodb.models' ``copy`` module, except that a Table is not deep-copied while a
@@ -271,28 +293,6 @@ def _hook_dynamodb_transactions() -> None:
             shim.snapshotting = False
 
     models.DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
-
-    from moto.core.responses import ActionResult
-    from moto.dynamodb.responses import DynamoResult
-
-    plain = (ActionResult, DynamoResult)
-    original_serialized = DynamoHandler.serialized
-
-    def serialized(self: Any, action_result: Any) -> Any:
-        """A plain JSON result goes out as it is: moto's shape-walking serializer costs ~1 ms a
-        GetItem, most of a warm API request; anything else takes moto's own way."""
-        result = action_result.result
-        if type(action_result) in plain and type(result) is dict:
-            try:
-                body = json.dumps(_without_none(result))
-            except (TypeError, ValueError):
-                return original_serialized(self, action_result)
-            headers = {"Content-Type": "application/x-amz-json-1.0"}
-            headers.update(self.response_headers)
-            return 200, headers, body
-        return original_serialized(self, action_result)
-
-    DynamoHandler.serialized = serialized  # type: ignore[method-assign]
 
 
 def _without_none(value: Any) -> Any:
