@@ -6,6 +6,8 @@
 - SQS reads the compute plane's clock (visibility timeouts, delays), and moto's own SQS event
   source mappings (run inside SendMessage, one message at a time) are switched off: the compute
   plane polls instead.
+- API Gateway's management API (post_to_connection & co) reaches the WebSocket front door's
+  real sockets when one is serving (moto's own backend appends the data to a byte string).
 - DynamoDB requests are serialized, so conditional writes are atomic under threads; a
   TransactWriteItems snapshots the items it touches for its rollback (moto deep-copies every
   table it touches, which makes each transaction cost O(table size)).
@@ -29,6 +31,7 @@ class Plane(Protocol):
 
 
 _active: Plane | None = None
+_connections: Any = None  # the WebSocket front door serving connections (infra/compute/websocket)
 _installed = False
 _dynamodb_lock = threading.RLock()
 _sequencer = itertools.count(1)
@@ -44,6 +47,16 @@ def active() -> Plane | None:
     return _active
 
 
+def serve_connections(door: Any) -> None:
+    global _connections
+    install()
+    _connections = door
+
+
+def connections() -> Any:
+    return _connections
+
+
 def install() -> None:
     global _installed
     if _installed:
@@ -54,6 +67,7 @@ def install() -> None:
     _hook_s3_events()
     _hook_sns_lambda()
     _hook_dynamodb()
+    _hook_websocket_management()
     _hook_iam()
     _hook_dispatch()
 
@@ -229,6 +243,46 @@ def _hook_dynamodb() -> None:
         return original_serialized(self, action_result)
 
     DynamoHandler.serialized = serialized  # type: ignore[method-assign]
+
+
+def _hook_websocket_management() -> None:
+    from urllib.parse import unquote
+
+    from moto.apigatewaymanagementapi.models import ApiGatewayManagementApiBackend
+    from moto.core.exceptions import JsonRESTError
+
+    from infra.compute.websocket.server import GoneError
+
+    class GoneException(JsonRESTError):
+        code = 410
+
+        def __init__(self, connection_id: str) -> None:
+            super().__init__("GoneException", f"connection {connection_id} is gone")
+
+    class Described:
+        def __init__(self, data: dict[str, Any]) -> None:
+            self.data = data
+
+        def to_dict(self) -> dict[str, Any]:
+            return self.data
+
+    def through_door(name: str) -> None:
+        original = getattr(ApiGatewayManagementApiBackend, name)
+
+        def method(self: Any, *args: Any, **kwargs: Any) -> Any:
+            if _connections is None:
+                return original(self, *args, **kwargs)
+            connection_id = unquote(kwargs.pop("connection_id"))
+            try:
+                result = getattr(_connections, name)(connection_id, *args, **kwargs)
+            except GoneError:
+                raise GoneException(connection_id) from None
+            return Described(result) if name == "get_connection" else result
+
+        setattr(ApiGatewayManagementApiBackend, name, method)
+
+    for name in ("post_to_connection", "get_connection", "delete_connection"):
+        through_door(name)
 
 
 class _TableCopyShim:
