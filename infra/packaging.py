@@ -3,9 +3,9 @@ dependencies come from requirements.txt in the export, or from the toolkit's env
 run in-process).
 
 A code folder that uses a handler-side library of the project lists it in ``shared.txt`` (one
-package name a line, e.g. ``durable_objects``): the package, from ``functions/shared/<name>/``,
-is copied into the zip's root next to the handlers, so the zip is self-contained and deploys
-unchanged to AWS (``samplecli.py export`` writes the same zips).
+package folder a line, relative to the code folder, e.g. ``../shared/durable_objects``): the
+package is copied into the zip's root next to the handlers, so the zip is self-contained and
+deploys unchanged to AWS (``samplecli.py export`` writes the same zips).
 """
 
 from __future__ import annotations
@@ -21,20 +21,22 @@ SHARED_LIST = "shared.txt"
 
 
 def shared_packages(folder: Path) -> dict[str, Path]:
-    """Package name -> its folder under functions/shared/, for the packages ``shared.txt`` names
-    and the code folder does not already hold."""
+    """Package name -> its folder, for the packages ``shared.txt`` names that the code folder
+    does not already hold."""
     listing = folder / SHARED_LIST
     if not listing.is_file():
         return {}
     packages: dict[str, Path] = {}
     for line in listing.read_text(encoding="utf-8").splitlines():
-        name = line.split("#", 1)[0].strip()
-        if not name or (folder / name).is_dir():
+        entry = line.split("#", 1)[0].strip()
+        if not entry:
             continue
-        source = folder.parent / "shared" / name
+        source = (folder / entry).resolve()
+        if (folder / source.name).is_dir():
+            continue
         if not (source / "__init__.py").is_file():
-            raise TemplateError(f"{listing}: shared package {name!r} is not a package at {source}")
-        packages[name] = source
+            raise TemplateError(f"{listing}: {entry!r} is not a Python package ({source})")
+        packages[source.name] = source
     return packages
 
 
