@@ -90,7 +90,7 @@ def callable_methods(cls: type) -> set[str]:
 
 class Namespace:
     def __init__(self, cls: type[DurableObject], table: str | None = None, env: dict[str, Any] | None = None,
-                 client: Any = None, clock: Any = None, lease_seconds: float = 10.0, max_wait: float = 30.0,
+                 client: Any = None, clock: Any = None, lease_seconds: float | None = None, max_wait: float = 30.0,
                  name: str | None = None, alarms: Any = None, websocket_endpoint: str | None = None) -> None:
         if not (isinstance(cls, type) and issubclass(cls, DurableObject)):
             raise TypeError(f"a namespace needs a DurableObject subclass, not {cls!r}")
@@ -100,7 +100,9 @@ class Namespace:
         self.env = env if env is not None else {}
         self._client = client
         self._now: Callable[[], float] = clock.now if clock is not None else runtime.now
-        self.lease_seconds = lease_seconds
+        # the lease: long enough for any one request; a crashed owner holds the object this long
+        self.lease_seconds = (lease_seconds if lease_seconds is not None
+                              else float(os.environ.get("DURABLE_OBJECTS_LEASE_SECONDS") or 10.0))
         self.max_wait = max_wait
         self._alarms = alarms
         self.websocket_endpoint = websocket_endpoint  # default: DURABLE_OBJECTS_WEBSOCKET_ENDPOINT
