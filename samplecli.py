@@ -48,6 +48,8 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("pattern", help="a pattern name (see 'list')")
     serve.add_argument("--port", type=int, default=8080, help="the front door's port (0: any free one)")
     serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--ws-port", type=int, default=8081,
+                       help="the WebSocket front door's port, for patterns with WebSocket APIs (0: any free one)")
     serve.add_argument("--parameter", action="append", default=[], metavar="KEY=VALUE",
                        help="a template parameter (repeatable), e.g. LegacyBackendUrl=http://127.0.0.1:9000")
     return parser
@@ -207,11 +209,32 @@ def _serve(args: argparse.Namespace, say: Callable[[str], None], stop: threading
                 api = cloud.front_door.api(api_id)
                 for stage in sorted(api.stages if api else []):
                     say(f"  {api.kind} API {api.name}: {cloud.api_url(api_id, stage)}")
+            _say_websocket_urls(cloud, apis, args, say)
             say("Ctrl-C stops")
             _wait_for_stop(stop)
         cloud.destroy(stack.name)
     say("stopped")
     return 0
+
+
+def _say_websocket_urls(cloud: Any, apis: list[str], args: argparse.Namespace, say: Callable[[str], None]) -> None:
+    """The WebSocket APIs among ``apis`` are served by the WebSocket front door; print their URLs."""
+    v2 = cloud.client("apigatewayv2")
+    sockets = [a for a in apis if _is_websocket_api(v2, a)]
+    if not sockets:
+        return
+    door = cloud.serve_websockets(args.ws_port, args.host)
+    for api_id in sockets:
+        api = door.apis.get(api_id)
+        for stage in sorted(api.stages if api else []):
+            say(f"  WEBSOCKET API {api.name}: {door.url(api_id, stage)}")
+
+
+def _is_websocket_api(v2: Any, api_id: str) -> bool:
+    try:
+        return v2.get_api(ApiId=api_id).get("ProtocolType") == "WEBSOCKET"
+    except Exception:  # noqa: BLE001 - a REST API id is not a v2 API
+        return False
 
 
 def _up(args: argparse.Namespace, say: Callable[[str], None], stop: threading.Event | None) -> int:

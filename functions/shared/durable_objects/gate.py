@@ -187,20 +187,23 @@ class Gate:
             if self._lease_free(pk):
                 return
 
-    def release(self, lease: Lease) -> None:
+    def release(self, lease: Lease, strict: bool = True) -> None:
         """Give the lease back without writing; LeaseLostError when it was lost meanwhile (a result
-        computed under a lost lease may be stale, so it must not be returned)."""
+        computed under a lost lease may be stale, so it must not be returned) unless not ``strict``
+        (the request's writes are committed already)."""
         try:
             self.call("update_item", TableName=self.table, Key=self._key(lease.pk), UpdateExpression="REMOVE o",
                       **self._fence(lease))
         except self.client.exceptions.ConditionalCheckFailedException:
-            raise self._lost(lease) from None
+            if strict:
+                raise self._lost(lease) from None
         finally:
             _local.leave(lease.pk, lease.turn)
 
     def commit(self, lease: Lease, writes: list[dict[str, Any]], meta_set: dict[str, Any],
-               meta_remove: list[str]) -> None:
-        """The buffered writes and the meta changes in one transaction fenced by the lease."""
+               meta_remove: list[str], release: bool = True) -> None:
+        """The buffered writes and the meta changes in one transaction fenced by the lease; the
+        lease is released by it too, unless not ``release`` (messages are to go out first)."""
         names: dict[str, str] = {}
         values = dict(self._fence(lease)["ExpressionAttributeValues"])
         sets = []
@@ -208,10 +211,11 @@ class Gate:
             names[f"#s{i}"] = name
             values[f":s{i}"] = value
             sets.append(f"#s{i} = :s{i}")
-        removes = ["o"] + [f"#r{i}" for i in range(len(meta_remove))]
+        removes = (["o"] if release else []) + [f"#r{i}" for i in range(len(meta_remove))]
         names.update({f"#r{i}": name for i, name in enumerate(meta_remove)})
         update = {"TableName": self.table, "Key": self._key(lease.pk),
-                  "UpdateExpression": (f"SET {', '.join(sets)} " if sets else "") + f"REMOVE {', '.join(removes)}",
+                  "UpdateExpression": (f"SET {', '.join(sets)} " if sets else "")
+                  + (f"REMOVE {', '.join(removes)}" if removes else ""),
                   "ConditionExpression": self._fence(lease)["ConditionExpression"],
                   "ExpressionAttributeValues": values}
         if names:
@@ -224,7 +228,8 @@ class Gate:
                 raise self._lost(lease) from None
             raise
         finally:
-            _local.leave(lease.pk, lease.turn)
+            if release:
+                _local.leave(lease.pk, lease.turn)
 
     def _fence(self, lease: Lease) -> dict[str, Any]:
         return {"ConditionExpression": "o = :me AND e = :epoch",

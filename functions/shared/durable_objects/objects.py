@@ -161,14 +161,26 @@ class Namespace:
         except BaseException:
             gate.release(lease)
             raise
-        self.commit(gate, lease, storage, object_id)
-        if state.outbox:
-            from durable_objects.sockets import deliver
+        if not state.outbox:
+            self.commit(gate, lease, storage, object_id)
+            return result
+        # messages go out after the commit (the output gate) and before the lease is released, so
+        # the messages of successive requests reach every connection in commit order
+        from durable_objects.sockets import deliver
 
+        if self.commit(gate, lease, storage, object_id, release=False):
+            try:
+                deliver(state)
+            finally:
+                gate.release(lease, strict=False)
+        else:
             deliver(state)
         return result
 
-    def commit(self, gate: Gate, lease: Any, storage: Storage, object_id: ids.ObjectId) -> None:
+    def commit(self, gate: Gate, lease: Any, storage: Storage, object_id: ids.ObjectId,
+               release: bool = True) -> bool:
+        """Commit the request's writes; True if the lease is still held (``release`` False and
+        there was something to write), False if it was released."""
         meta: dict[str, Any] = {}
         remove: list[str] = []
         if storage.alarm_changed:
@@ -182,14 +194,15 @@ class Namespace:
             meta["g"] = {"N": str(storage.new_generation)}
         writes = storage.transact_items()
         if not writes and not meta and not remove:
-            gate.release(lease)
-            return
+            gate.release(lease)  # read only: the result is valid only if the lease held throughout
+            return False
         meta["v"] = {"N": str(lease.version + 1)}
-        gate.commit(lease, writes, meta, remove)
+        gate.commit(lease, writes, meta, remove, release=release)
         if storage.alarm_changed and storage.alarm is None and lease.alarm is not None:
             self.alarms.cancel(self, object_id)  # after the commit: an alarm firing before that is a no-op
         if storage.deleted_all:
             self._remove_generation(gate, lease.pk, lease.generation)
+        return not release
 
     def _remove_generation(self, gate: Gate, pk: str, generation: int) -> None:
         """Items of a generation left behind by delete_all: invisible already, removed now."""
