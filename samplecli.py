@@ -202,6 +202,9 @@ def _serve(args: argparse.Namespace, say: Callable[[str], None], stop: threading
         server = cloud.serve_http(args.port, args.host)
         assert cloud.plane is not None
         cloud.plane.start()  # event sources poll on the wall clock, as on 'up'
+        sockets = _websocket_apis(cloud, apis)
+        if sockets:
+            cloud.serve_websockets(args.ws_port, args.host)
         extras = getattr(workload, "serve_extras", None)
         with extras(cloud, stack, say) if extras else contextlib.nullcontext():
             say(f"serving {pattern.name} on {server.url} (deployed embedded, {len(stack.resources)} resources)")
@@ -209,7 +212,7 @@ def _serve(args: argparse.Namespace, say: Callable[[str], None], stop: threading
                 api = cloud.front_door.api(api_id)
                 for stage in sorted(api.stages if api else []):
                     say(f"  {api.kind} API {api.name}: {cloud.api_url(api_id, stage)}")
-            _say_websocket_urls(cloud, apis, args, say)
+            _say_websocket_urls(cloud, sockets, say)
             say("Ctrl-C stops")
             _wait_for_stop(stop)
         cloud.destroy(stack.name)
@@ -217,13 +220,14 @@ def _serve(args: argparse.Namespace, say: Callable[[str], None], stop: threading
     return 0
 
 
-def _say_websocket_urls(cloud: Any, apis: list[str], args: argparse.Namespace, say: Callable[[str], None]) -> None:
-    """The WebSocket APIs among ``apis`` are served by the WebSocket front door; print their URLs."""
+def _websocket_apis(cloud: Any, apis: list[str]) -> list[str]:
     v2 = cloud.client("apigatewayv2")
-    sockets = [a for a in apis if _is_websocket_api(v2, a)]
-    if not sockets:
-        return
-    door = cloud.serve_websockets(args.ws_port, args.host)
+    return [a for a in apis if _is_websocket_api(v2, a)]
+
+
+def _say_websocket_urls(cloud: Any, sockets: list[str], say: Callable[[str], None]) -> None:
+    """The WebSocket APIs are served by the WebSocket front door: print their URLs."""
+    door = cloud.serve_websockets() if sockets else None
     for api_id in sockets:
         api = door.apis.get(api_id)
         for stage in sorted(api.stages if api else []):

@@ -54,18 +54,19 @@ def test_unknown_api_or_stage_is_a_404(api):
     assert missing.value.response.status_code == 404
 
 
-def test_custom_route_broadcasts_and_reports_gone_connections_after_disconnect(api):
+def test_custom_route_broadcasts_and_reports_gone_connections_after_disconnect(api, eventually):
     cloud, stack, url = api
     with connect(url) as ann, connect(url) as bob:
         with connect(url) as leaver:
             pass  # closes: $disconnect runs, its connection is gone
         door = cloud.serve_websockets()
-        assert len(door.open_connections(stack.outputs["ApiId"])) == 2
+        assert eventually(lambda: len(door.open_connections(stack.outputs["ApiId"])) == 2)
         ann.send(json.dumps({"action": "shout", "text": "hello all"}))
         assert ann.recv(timeout=10) == "hello all"
         assert bob.recv(timeout=10) == "hello all"
         report = json.loads(ann.recv(timeout=10))
         assert len(report["gone"]) >= 1 and report["sourceIp"] == "127.0.0.1"
+    assert eventually(lambda: "$disconnect" in websocket_log.SEEN)
     disconnect = _loaded_seen("$disconnect")["requestContext"]
     assert disconnect["eventType"] == "DISCONNECT" and disconnect["disconnectStatusCode"] == 1000
 

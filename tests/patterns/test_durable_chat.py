@@ -28,19 +28,6 @@ def chat():
     cloud.close()
 
 
-def eventually(predicate, seconds: float = 10.0) -> bool:
-    """The server handles a close on its own thread: look until ``predicate()`` holds."""
-    import threading
-    import time
-
-    deadline = time.monotonic() + seconds
-    while not predicate():
-        if time.monotonic() > deadline:
-            return False
-        threading.Event().wait(0.01)
-    return True
-
-
 def chat_messages(ws, count):
     return [(m["seq"], m["message"]) for m in workload.receive(ws, count, timeout=15)]
 
@@ -90,7 +77,7 @@ def test_publish_with_a_bad_body_is_a_400(chat):
     assert call("POST", f"{base}/rooms/general/publish", "not json").status == 400
 
 
-def test_disconnected_and_gone_connections_are_detached(chat):
+def test_disconnected_and_gone_connections_are_detached(chat, eventually):
     cloud, stack, socket_url, base = chat
     from durable_objects import Namespace
 
@@ -110,3 +97,29 @@ def test_disconnected_and_gone_connections_are_detached(chat):
         call("POST", f"{base}/rooms/churn/publish", {"message": "who is here?"})
         assert chat_messages(stays, 1) == [(1, "who is here?")]
         assert members() == [cloud.serve_websockets().open_connections(stack.outputs["WebSocketApiId"])[0]]
+
+
+def test_serve_prints_the_http_and_websocket_urls_and_both_work(eventually):
+    import io
+    import re
+    import threading
+
+    import samplecli
+
+    out, stop = io.StringIO(), threading.Event()
+    codes: list[int] = []
+    thread = threading.Thread(target=lambda: codes.append(samplecli.main(
+        ["serve", "durable-chat", "--port", "0", "--ws-port", "0"], out=out, stop=stop)))
+    thread.start()
+    try:
+        assert eventually(lambda: "Ctrl-C stops" in out.getvalue(), 60), out.getvalue()
+        text = out.getvalue()
+        base = re.search(r"(http://127\.0\.0\.1:\d+/restapis/\w+/Prod/_user_request_)", text).group(1)
+        socket_url = re.search(r"WEBSOCKET API durable-chat: (ws://127\.0\.0\.1:\d+/\w+/live)", text).group(1)
+        with connect(f"{socket_url}?room=served") as ws:
+            assert call("POST", f"{base}/rooms/served/publish", {"message": "over serve"}).body == {"seq": 1}
+            assert chat_messages(ws, 1) == [(1, "over serve")]
+    finally:
+        stop.set()
+        thread.join(30)
+    assert codes == [0] and "stopped" in out.getvalue()
