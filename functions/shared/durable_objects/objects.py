@@ -26,7 +26,7 @@ from typing import Any, Callable
 from durable_objects import ids, runtime
 from durable_objects.errors import DurableObjectError, UnknownMethodError
 from durable_objects.gate import Capacity, Gate
-from durable_objects.storage import Storage
+from durable_objects.storage import Storage, cache
 
 
 @dataclass
@@ -159,6 +159,7 @@ class Namespace:
         try:
             result = body(self.cls(state, self.env))
         except BaseException:
+            cache.drop(lease.pk)
             gate.release(lease)
             raise
         if not state.outbox:
@@ -193,11 +194,17 @@ class Namespace:
         if storage.deleted_all:
             meta["g"] = {"N": str(storage.new_generation)}
         writes = storage.transact_items()
-        if not writes and not meta and not remove:
-            gate.release(lease)  # read only: the result is valid only if the lease held throughout
-            return False
-        meta["v"] = {"N": str(lease.version + 1)}
-        gate.commit(lease, writes, meta, remove, release=release)
+        try:
+            if not writes and not meta and not remove:
+                gate.release(lease)  # read only: the result is valid only if the lease held throughout
+                storage.remember(lease.version)
+                return False
+            meta["v"] = {"N": str(lease.version + 1)}
+            gate.commit(lease, writes, meta, remove, release=release)
+        except BaseException:
+            cache.drop(lease.pk)
+            raise
+        storage.remember(lease.version + 1)
         if storage.alarm_changed and storage.alarm is None and lease.alarm is not None:
             self.alarms.cancel(self, object_id)  # after the commit: an alarm firing before that is a no-op
         if storage.deleted_all:

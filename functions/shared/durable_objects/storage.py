@@ -12,6 +12,8 @@ the old generation's items are invisible from then on and removed after the comm
 from __future__ import annotations
 
 import json
+import threading
+from collections import OrderedDict
 from typing import Any, Callable, Iterable
 
 from durable_objects.errors import StorageLimitError, UnserializableValueError
@@ -23,6 +25,42 @@ MAX_KEYS_PER_CALL = 128
 MAX_WRITES = MAX_TRANSACTION_ITEMS - 1
 _TOP = "\U0010ffff"
 _MISSING = object()
+CACHED_OBJECTS = 10_000
+
+
+class _Cache:
+    """What requests of this process last knew of an object's values, stamped with the object's
+    version: every commit that writes bumps the version in the meta item (in the same
+    transaction), and the lease hands the version to the next request, so values cached at the
+    version the lease returns are exactly what DynamoDB holds. A Lambda environment that serves
+    an object again with no other writer in between reads nothing (Durable Objects keep their
+    state in memory likewise); any other writer's commit changes the version and empties it."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._entries: OrderedDict[str, tuple[int, int, dict[str, str | None]]] = OrderedDict()
+
+    def get(self, pk: str, version: int, generation: int) -> dict[str, str | None]:
+        with self._lock:
+            entry = self._entries.get(pk)
+            if entry is None or entry[:2] != (version, generation):
+                return {}
+            self._entries.move_to_end(pk)
+            return dict(entry[2])
+
+    def put(self, pk: str, version: int, generation: int, values: dict[str, str | None]) -> None:
+        with self._lock:
+            self._entries[pk] = (version, generation, dict(values))
+            self._entries.move_to_end(pk)
+            while len(self._entries) > CACHED_OBJECTS:
+                self._entries.popitem(last=False)
+
+    def drop(self, pk: str) -> None:
+        with self._lock:
+            self._entries.pop(pk, None)
+
+
+cache = _Cache()
 
 
 def _check_key(key: Any) -> str:
@@ -59,7 +97,8 @@ class Storage:
         self.deleted_all = False
         self.writes: dict[str, str | None] = {}  # key -> encoded value, None = delete
         self.records: dict[tuple[str, str], dict[str, Any] | None] = {}  # library-owned items (pk, sk) -> item
-        self._read: dict[str, str | None] = {}  # what this request read from DynamoDB
+        # what this request knows DynamoDB holds: read by it, or cached at the lease's version
+        self._read: dict[str, str | None] = cache.get(lease.pk, lease.version, lease.generation)
         self.alarm: float | None = lease.alarm
         self.alarm_attempt = lease.alarm_attempt  # retries of a failing alarm() so far
         self.alarm_changed = False
@@ -232,6 +271,12 @@ class Storage:
             raise StorageLimitError(f"this request's writes total {size} bytes: one DynamoDB transaction holds "
                                     f"at most {MAX_TRANSACTION_BYTES} (nothing was written)")
         return items
+
+    def remember(self, version: int) -> None:
+        """After a successful commit (at ``version``) or read-only release: cache what is known."""
+        known = {} if self.deleted_all else dict(self._read)
+        known.update(self.writes)
+        cache.put(self._lease.pk, version, self.new_generation, known)
 
     @property
     def pk(self) -> str:
