@@ -251,7 +251,7 @@ def _hook_websocket_management() -> None:
     from moto.apigatewaymanagementapi.models import ApiGatewayManagementApiBackend
     from moto.core.exceptions import JsonRESTError
 
-    from infra.compute.websocket.server import GoneError
+    from infra.exceptions import ConnectionGoneError
 
     class GoneException(JsonRESTError):
         code = 410
@@ -275,7 +275,7 @@ def _hook_websocket_management() -> None:
             connection_id = unquote(kwargs.pop("connection_id"))
             try:
                 result = getattr(_connections, name)(connection_id, *args, **kwargs)
-            except GoneError:
+            except ConnectionGoneError:
                 raise GoneException(connection_id) from None
             return Described(result) if name == "get_connection" else result
 

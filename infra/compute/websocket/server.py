@@ -26,12 +26,9 @@ from websockets.sync.server import ServerConnection, serve
 from infra.compute.websocket.apis import WebSocketApi, load_websocket_apis
 from infra.compute.websocket.events import (ConnectionInfo, connect_event, disconnect_event, message_event,
                                             new_connection_id)
+from infra.exceptions import ConnectionGoneError
 
 MAX_MESSAGE_BYTES = 128 * 1024  # API Gateway's WebSocket message limit
-
-
-class GoneError(Exception):
-    """The connection is not (or no longer) open."""
 
 
 class WebSocketFrontDoor:
@@ -146,7 +143,7 @@ class WebSocketFrontDoor:
         with self._lock:
             found = self._connections.get(connection_id)
         if found is None:
-            raise GoneError(connection_id)
+            raise ConnectionGoneError(connection_id)
         return found
 
     def post_to_connection(self, connection_id: str, data: bytes) -> None:
@@ -158,7 +155,7 @@ class WebSocketFrontDoor:
         try:
             websocket.send(text if text is not None else data)
         except ConnectionClosed as exc:
-            raise GoneError(connection_id) from exc
+            raise ConnectionGoneError(connection_id) from exc
 
     def get_connection(self, connection_id: str) -> dict[str, Any]:
         _, info = self._connection(connection_id)
