@@ -33,6 +33,7 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_argument("--target", choices=TARGETS, default="embedded", help="where to deploy (default: embedded)")
         sub.add_argument("--endpoint-url", help="endpoint of the local or localstack target")
         sub.add_argument("--region", help="AWS region (default: AWS_DEFAULT_REGION or us-east-1)")
+        _with_parameters(sub)
 
     with_target(commands.add_parser("run", help="deploy a pattern, drive its demo workload, report what happened"))
     with_target(commands.add_parser("deploy", help="deploy a pattern's template to a target"))
@@ -50,9 +51,23 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--ws-port", type=int, default=8081,
                        help="the WebSocket front door's port, for patterns with WebSocket APIs (0: any free one)")
-    serve.add_argument("--parameter", action="append", default=[], metavar="KEY=VALUE",
-                       help="a template parameter (repeatable), e.g. LegacyBackendUrl=http://127.0.0.1:9000")
+    _with_parameters(serve)
     return parser
+
+
+def _with_parameters(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument("--parameter", action="append", default=[], metavar="KEY=VALUE",
+                     help="a template parameter (repeatable), e.g. LegacyBackendUrl=http://127.0.0.1:9000")
+
+
+def _parameters(args: argparse.Namespace) -> dict[str, str]:
+    parameters = {}
+    for item in getattr(args, "parameter", []):
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise ToolkitError(f"--parameter {item!r}: expected KEY=VALUE")
+        parameters[key] = value
+    return parameters
 
 
 def main(argv: list[str] | None = None, out: TextIO | None = None,
@@ -103,7 +118,7 @@ def _who_runs_functions(cloud: Any, args: argparse.Namespace) -> str:
 def _deploy(args: argparse.Namespace, say: Callable[[str], None], stop: Any) -> int:
     pattern = registry.get(args.pattern)
     with _open_cloud(args) as cloud:
-        stack = cloud.deploy(pattern.name, progress=lambda m: say(f"  {m}"))
+        stack = cloud.deploy(pattern.name, _parameters(args), progress=lambda m: say(f"  {m}"))
         say(f"deployed {pattern.name} to {args.target} in {stack.deploy_seconds:.2f} s "
             f"({len(stack.resources)} resources)")
         for key, value in stack.outputs.items():
@@ -128,7 +143,7 @@ def _run(args: argparse.Namespace, say: Callable[[str], None], stop: Any) -> int
     workload = pattern.workload()
     with _open_cloud(args) as cloud:
         say(f"deploying {pattern.name} to the {args.target} target ({_who_runs_functions(cloud, args)})...")
-        stack = cloud.deploy(pattern.name)
+        stack = cloud.deploy(pattern.name, _parameters(args))
         say(f"deployed {len(stack.resources)} resources in {stack.deploy_seconds:.2f} s")
         for resource in stack.resources:
             say(f"  {resource.type:<34} {resource.logical_id}")
@@ -187,14 +202,8 @@ def _serve(args: argparse.Namespace, say: Callable[[str], None], stop: threading
 
     pattern = registry.get(args.pattern)
     workload = pattern.workload()
-    parameters = {}
-    for item in args.parameter:
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            raise ToolkitError(f"--parameter {item!r}: expected KEY=VALUE")
-        parameters[key] = value
     with Cloud.embedded(clock=WallClock()) as cloud:
-        stack = cloud.deploy(pattern.name, parameters)
+        stack = cloud.deploy(pattern.name, _parameters(args))
         apis = [r.physical_id for r in stack.resources
                 if r.type in ("AWS::ApiGateway::RestApi", "AWS::ApiGatewayV2::Api")]
         if not apis:

@@ -30,8 +30,21 @@ def extract_code(zip_bytes: bytes) -> tuple[Path, str]:
     return target, digest
 
 
+_specs: dict[tuple[Any, ...], FunctionSpec] = {}
+
+
 def spec_from_moto(fn: Any) -> FunctionSpec:
-    """A FunctionSpec from moto's ``LambdaFunction`` (the deployed zip, handler and configuration)."""
+    """A FunctionSpec from moto's ``LambdaFunction`` (the deployed zip, handler and configuration);
+    kept while the code and every configuration value it is made of stay the same."""
+    environment = tuple(sorted((k, str(v)) for k, v in (fn.environment_vars or {}).items()))
+    key = (fn.function_arn, fn.code_sha_256, fn.handler, fn.timeout, fn.memory_size, fn.region, environment)
+    found = _specs.get(key)
+    if found is None:
+        found = _specs[key] = _new_spec(fn)
+    return found
+
+
+def _new_spec(fn: Any) -> FunctionSpec:
     code_dir, digest = extract_code(fn.code_bytes)
     return FunctionSpec(
         name=fn.function_name,

@@ -41,6 +41,13 @@ def _under_api(delete: Callable[[Any, str, dict[str, Any]], None]) -> Callable[[
 
 
 # -- RestApi ----------------------------------------------------------------------------------
+def _key_source(logical_id: str, source: str) -> str:
+    if str(source).upper() != "HEADER":
+        raise DeployError(logical_id, f"API key source {source} is not supported (no authorizer runs locally): "
+                                      f"use HEADER")
+    return "HEADER"
+
+
 def _create_rest_api(ctx: DeployContext, logical_id: str, props: dict[str, Any]) -> Created:
     apigw = ctx.client("apigateway")
     body = props.get("Body")
@@ -50,23 +57,22 @@ def _create_rest_api(ctx: DeployContext, logical_id: str, props: dict[str, Any])
     if "Description" in props:
         kwargs["description"] = props["Description"]
     if "ApiKeySourceType" in props:
-        kwargs["apiKeySource"] = props["ApiKeySourceType"]
+        kwargs["apiKeySource"] = _key_source(logical_id, props["ApiKeySourceType"])
     if "EndpointConfiguration" in props:
-        kwargs["endpointConfiguration"] = {"types": props["EndpointConfiguration"].get("Types", ["EDGE"])}
+        types = props["EndpointConfiguration"].get("Types", ["EDGE"])
+        if "PRIVATE" in types or set(props["EndpointConfiguration"]) - {"Types"}:
+            raise DeployError(logical_id, "private endpoints (VPC endpoints) are not supported")
+        kwargs["endpointConfiguration"] = {"types": types}
     if "BinaryMediaTypes" in props:
         kwargs["binaryMediaTypes"] = props["BinaryMediaTypes"]
-    if "MinimumCompressionSize" in props:
-        kwargs["minimumCompressionSize"] = int(props["MinimumCompressionSize"])
-    if "DisableExecuteApiEndpoint" in props:
-        kwargs["disableExecuteApiEndpoint"] = _truthy(props["DisableExecuteApiEndpoint"])
-    if "Policy" in props:
-        kwargs["policy"] = json.dumps(props["Policy"]) if not isinstance(props["Policy"], str) else props["Policy"]
     if "Tags" in props:
         kwargs["tags"] = _tag_map(props)
     api = apigw.create_rest_api(**kwargs)
     api_id = api["id"]
     with undone_on_failure(lambda: apigw.delete_rest_api(restApiId=api_id)):
         if document is not None:
+            if "x-amazon-apigateway-api-key-source" in document:
+                _key_source(logical_id, document["x-amazon-apigateway-api-key-source"])
             import_body(apigw, api_id, document, logical_id)
         root = next(r["id"] for r in apigw.get_resources(restApiId=api_id)["items"] if r["path"] == "/")
     return api_id, {"RestApiId": api_id, "RootResourceId": root}
@@ -158,13 +164,10 @@ def _create_usage_plan(ctx: DeployContext, logical_id: str, props: dict[str, Any
         kwargs["description"] = props["Description"]
     stages = []
     for stage in props.get("ApiStages", []):
-        unknown = sorted(set(stage) - {"ApiId", "Stage", "Throttle"})
+        unknown = sorted(set(stage) - {"ApiId", "Stage"})  # per-method Throttle: not metered by the front door
         if unknown:
             raise DeployError(logical_id, f"ApiStages properties {unknown} are not supported")
-        item: dict[str, Any] = {"apiId": stage["ApiId"], "stage": stage["Stage"]}
-        if "Throttle" in stage:
-            item["throttle"] = {path: _throttle(settings) for path, settings in stage["Throttle"].items()}
-        stages.append(item)
+        stages.append({"apiId": stage["ApiId"], "stage": stage["Stage"]})
     if stages:
         kwargs["apiStages"] = stages
     if "Throttle" in props:
@@ -211,9 +214,11 @@ def _create_model(ctx: DeployContext, logical_id: str, props: dict[str, Any]) ->
 
 
 PROVIDERS: dict[str, Provider] = {
+    # not served by the front door, so refused: Policy (resource policies), MinimumCompressionSize,
+    # DisableExecuteApiEndpoint, BodyS3Location, Mode/Parameters/CloneFrom/FailOnWarnings
     "AWS::ApiGateway::RestApi": Provider(property_set(
-        "Name", "Description", "Body", "ApiKeySourceType", "EndpointConfiguration", "BinaryMediaTypes",
-        "MinimumCompressionSize", "DisableExecuteApiEndpoint", "Policy", "Tags"), _create_rest_api, _delete_rest_api),
+        "Name", "Description", "Body", "ApiKeySourceType", "EndpointConfiguration", "BinaryMediaTypes", "Tags"),
+        _create_rest_api, _delete_rest_api),
     "AWS::ApiGateway::Resource": Provider(property_set("RestApiId", "ParentId", "PathPart"), _create_resource,
                                           _under_api(lambda a, pid, at: a.delete_resource(restApiId=at["RestApiId"],
                                                                                             resourceId=pid))),

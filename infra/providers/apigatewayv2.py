@@ -93,18 +93,25 @@ def _child_delete(method: str, id_key: str, parent_keys: tuple[str, ...] = ("Api
     return delete
 
 
-_ROUTE = property_set("ApiId", "RouteKey", "Target", "AuthorizationType", "AuthorizerId", "AuthorizationScopes",
-                      "ApiKeyRequired", "ModelSelectionExpression", "OperationName", "RequestModels",
-                      "RequestParameters", "RouteResponseSelectionExpression")
+_ROUTE = property_set("ApiId", "RouteKey", "Target", "AuthorizationType", "ApiKeyRequired",
+                      "ModelSelectionExpression", "OperationName", "RequestModels", "RequestParameters",
+                      "RouteResponseSelectionExpression")  # authorizers: not enforced locally, so refused
 _ROUTE_RESPONSE = property_set("ApiId", "RouteId", "RouteResponseKey", "ModelSelectionExpression", "ResponseModels",
                                "ResponseParameters")
-_INTEGRATION = property_set("ApiId", "IntegrationType", "IntegrationUri", "IntegrationMethod", "IntegrationSubtype",
+_INTEGRATION = property_set("ApiId", "IntegrationType", "IntegrationUri", "IntegrationMethod",
                             "PayloadFormatVersion", "TimeoutInMillis", "RequestTemplates", "RequestParameters",
-                            "ResponseParameters", "TemplateSelectionExpression", "ContentHandlingStrategy",
-                            "CredentialsArn", "PassthroughBehavior", "Description", "ConnectionType", "ConnectionId",
-                            "TlsConfig")
+                            "TemplateSelectionExpression", "CredentialsArn", "PassthroughBehavior", "Description")
+# not served by the front door, so refused: IntegrationSubtype (HTTP APIs' first-class AWS integrations),
+# ResponseParameters, ContentHandlingStrategy, VPC links (ConnectionType/ConnectionId), TlsConfig
 _INTEGRATION_RESPONSE = property_set("ApiId", "IntegrationId", "IntegrationResponseKey", "ContentHandlingStrategy",
                                      "ResponseParameters", "ResponseTemplates", "TemplateSelectionExpression")
+def _create_route(ctx: DeployContext, logical_id: str, props: dict[str, Any]) -> Created:
+    if str(props.get("AuthorizationType", "NONE")).upper() != "NONE":
+        raise DeployError(logical_id, f"AuthorizationType {props['AuthorizationType']} is not supported on the "
+                                      f"embedded and local targets (no authorizer runs there)")
+    return _child("create_route", "RouteId", _ROUTE)(ctx, logical_id, props)
+
+
 _STAGE = property_set("ApiId", "StageName", "AutoDeploy", "DeploymentId", "Description", "StageVariables",
                       "DefaultRouteSettings", "RouteSettings", "AccessLogSettings", "Tags")
 _DEPLOYMENT = property_set("ApiId", "Description", "StageName")
@@ -134,8 +141,7 @@ def _delete_deployment(ctx: DeployContext, deployment_id: str, attrs: dict[str, 
 
 PROVIDERS: dict[str, Provider] = {
     "AWS::ApiGatewayV2::Api": Provider(_API_CALL | {"Body", "FailOnWarnings"}, _create_api, _delete_api),
-    "AWS::ApiGatewayV2::Route": Provider(_ROUTE, _child("create_route", "RouteId", _ROUTE),
-                                         _child_delete("delete_route", "RouteId")),
+    "AWS::ApiGatewayV2::Route": Provider(_ROUTE, _create_route, _child_delete("delete_route", "RouteId")),
     "AWS::ApiGatewayV2::RouteResponse": Provider(
         _ROUTE_RESPONSE, _child("create_route_response", "RouteResponseId", _ROUTE_RESPONSE, ("ApiId", "RouteId")),
         _child_delete("delete_route_response", "RouteResponseId", ("ApiId", "RouteId"))),

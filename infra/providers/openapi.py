@@ -24,9 +24,8 @@ _INTEGRATION_KEYS = {  # x-amazon-apigateway-integration key -> put_integration'
     "type": "type", "uri": "uri", "httpMethod": "integrationHttpMethod", "credentials": "credentials",
     "requestTemplates": "requestTemplates", "requestParameters": "requestParameters",
     "passthroughBehavior": "passthroughBehavior", "timeoutInMillis": "timeoutInMillis",
-    "contentHandling": "contentHandling", "cacheKeyParameters": "cacheKeyParameters",
-    "cacheNamespace": "cacheNamespace", "connectionType": "connectionType", "connectionId": "connectionId",
-}
+    "cacheKeyParameters": "cacheKeyParameters", "cacheNamespace": "cacheNamespace",
+}  # contentHandling and VPC links are not served by the front door: refused
 
 
 def import_body(apigw: Any, api_id: str, document: dict[str, Any], logical_id: str) -> None:
@@ -52,9 +51,9 @@ def import_body(apigw: Any, api_id: str, document: dict[str, Any], logical_id: s
     for name, schema in schemas.items():
         apigw.create_model(restApiId=api_id, name=name, contentType="application/json",
                            schema=json.dumps(_dereference(schema, document)))
-    key_schemes = {name for name, scheme in {**document.get("components", {}).get("securitySchemes", {}),
-                                             **document.get("securityDefinitions", {})}.items()
-                   if scheme.get("type") == "apiKey"}
+    schemes = {**document.get("components", {}).get("securitySchemes", {}), **document.get("securityDefinitions", {})}
+    key_schemes = {name for name, scheme in schemes.items()
+                   if scheme.get("type") == "apiKey" and "x-amazon-apigateway-authorizer" not in scheme}
 
     resources = {r["path"]: r["id"] for r in apigw.get_resources(restApiId=api_id)["items"]}
     for path, item in document.get("paths", {}).items():
@@ -83,8 +82,17 @@ def _method_spec(logical_id: str, path: str, method: str, operation: dict[str, A
                  shared_parameters: list[dict[str, Any]], validators: dict[str, str], validator: str | None,
                  key_schemes: set[str], default_security: list[dict[str, Any]]) -> MethodSpec:
     where = f"{method.upper()} {path}"
+    extensions = sorted(k for k in operation if k.startswith("x-amazon-apigateway")
+                        and k not in ("x-amazon-apigateway-integration", "x-amazon-apigateway-request-validator"))
+    if extensions:
+        raise DeployError(logical_id, f"{where}: OpenAPI extensions {extensions} are not supported")
     http_method = "ANY" if method == "x-amazon-apigateway-any-method" else method.upper()
     security = operation.get("security", default_security)
+    for requirement in security:
+        for name in requirement:
+            if name not in key_schemes:
+                raise DeployError(logical_id, f"{where}: security scheme '{name}' is not an API key; authorizers "
+                                              f"are not supported on the embedded and local targets")
     spec = MethodSpec(http_method=http_method, operation_name=operation.get("operationId"),
                       api_key_required=any(name in key_schemes for requirement in security for name in requirement))
     if validator is not None:
@@ -117,11 +125,12 @@ def _method_spec(logical_id: str, path: str, method: str, operation: dict[str, A
     spec.integration = {_INTEGRATION_KEYS[k]: v for k, v in integration.items() if k in _INTEGRATION_KEYS}
     normalize_integration(spec.integration)
     for pattern, response in integration.get("responses", {}).items():
+        if "contentHandling" in response:
+            raise DeployError(logical_id, f"{where}: integration response contentHandling is not supported")
         spec.integration_responses.append(IntegrationResponseSpec(
             status_code=str(response["statusCode"]), selection_pattern=None if pattern == "default" else pattern,
             templates=dict(response.get("responseTemplates", {})),
-            parameters=dict(response.get("responseParameters", {})),
-            content_handling=response.get("contentHandling")))
+            parameters=dict(response.get("responseParameters", {}))))
     return spec
 
 

@@ -18,7 +18,6 @@ class IntegrationResponseSpec:
     selection_pattern: str | None = None  # None: the default response
     templates: dict[str, str] = field(default_factory=dict)
     parameters: dict[str, str] = field(default_factory=dict)
-    content_handling: str | None = None
 
 
 @dataclass
@@ -56,8 +55,6 @@ def put_method(apigw: Any, api_id: str, resource_id: str, spec: MethodSpec) -> N
         extra: dict[str, Any] = {}
         if item.selection_pattern is not None:
             extra["selectionPattern"] = item.selection_pattern
-        if item.content_handling:
-            extra["contentHandling"] = item.content_handling
         apigw.put_integration_response(restApiId=api_id, resourceId=resource_id, httpMethod=spec.http_method,
                                        statusCode=str(item.status_code), responseTemplates=item.templates,
                                        responseParameters=item.parameters, **extra)
@@ -72,15 +69,22 @@ _INTEGRATION_KEYS = {  # CloudFormation name -> put_integration's
     "Type": "type", "Uri": "uri", "IntegrationHttpMethod": "integrationHttpMethod", "Credentials": "credentials",
     "RequestTemplates": "requestTemplates", "RequestParameters": "requestParameters",
     "PassthroughBehavior": "passthroughBehavior", "TimeoutInMillis": "timeoutInMillis",
-    "ContentHandling": "contentHandling", "CacheKeyParameters": "cacheKeyParameters",
-    "CacheNamespace": "cacheNamespace", "ConnectionType": "connectionType", "ConnectionId": "connectionId",
-}
-_INTEGRATION_RESPONSE_KEYS = {"StatusCode", "SelectionPattern", "ResponseTemplates", "ResponseParameters",
-                              "ContentHandling"}
+    "CacheKeyParameters": "cacheKeyParameters", "CacheNamespace": "cacheNamespace",
+}  # ContentHandling and VPC links (ConnectionType/ConnectionId) are not served by the front door: refused
+_INTEGRATION_RESPONSE_KEYS = {"StatusCode", "SelectionPattern", "ResponseTemplates", "ResponseParameters"}
 _METHOD_RESPONSE_KEYS = {"StatusCode", "ResponseParameters", "ResponseModels"}
 
 
+def check_authorization(logical_id: str, authorization_type: str) -> None:
+    """Authorizers and IAM authorization are not enforced by the front door: refuse them rather
+    than serve the method open."""
+    if str(authorization_type).upper() != "NONE":
+        raise DeployError(logical_id, f"AuthorizationType {authorization_type} is not supported on the embedded and "
+                                      f"local targets (the front door enforces API keys only)")
+
+
 def spec_from_cloudformation(logical_id: str, props: dict[str, Any]) -> MethodSpec:
+    check_authorization(logical_id, props.get("AuthorizationType", "NONE"))
     spec = MethodSpec(
         http_method=str(props["HttpMethod"]).upper(),
         authorization_type=props.get("AuthorizationType", "NONE"),
@@ -108,8 +112,7 @@ def spec_from_cloudformation(logical_id: str, props: dict[str, Any]) -> MethodSp
             spec.integration_responses.append(IntegrationResponseSpec(
                 status_code=str(response["StatusCode"]), selection_pattern=response.get("SelectionPattern"),
                 templates=dict(response.get("ResponseTemplates", {})),
-                parameters=dict(response.get("ResponseParameters", {})),
-                content_handling=response.get("ContentHandling")))
+                parameters=dict(response.get("ResponseParameters", {}))))
     return spec
 
 

@@ -43,7 +43,8 @@ def _event(response):
 def test_lambda_proxy_event_has_the_rest_api_shape(rest):
     stack, call = rest()
 
-    event = _event(call("GET", "/echo/abc?x=1&x=2&y=3", headers=[("X-Trace", "t1"), ("X-Trace", "t2")]))
+    response = call("GET", "/echo/abc?x=1&x=2&y=3", headers=[("X-Trace", "t1"), ("X-Trace", "t2")])
+    event = _event(response)
 
     assert event["resource"] == "/echo/{id}" and event["path"] == "/echo/abc" and event["httpMethod"] == "GET"
     assert event["pathParameters"] == {"id": "abc"}
@@ -54,6 +55,7 @@ def test_lambda_proxy_event_has_the_rest_api_shape(rest):
     context = event["requestContext"]
     assert (context["stage"], context["path"], context["apiId"]) == ("test", "/test/echo/abc", stack.outputs["ApiId"])
     assert context["resourcePath"] == "/echo/{id}" and context["identity"]["sourceIp"] == "127.0.0.1"
+    assert response.header("x-amzn-RequestId") == context["requestId"]
     assert event["body"] is None and event["isBase64Encoded"] is False
 
 
@@ -284,3 +286,74 @@ def test_usage_plan_quota_refuses_until_the_next_period(cloud, rest):
     assert statuses == [200, 200]
     assert (refused.status, refused.json()) == (429, {"message": "Limit Exceeded"})
     assert send().status == 200
+
+
+# -- HTTP and Lambda (non-proxy) integrations ---------------------------------------------------
+@pytest.fixture
+def backend():
+    """A real HTTP server: GET /things/{name} answers its name and query; /things/missing is a 404."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def do_GET(self):  # noqa: N802
+            path, _, query = self.path.partition("?")
+            name = path.rsplit("/", 1)[-1]
+            status = 404 if name == "missing" else 200
+            body = json.dumps({"name": name, "query": query}).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("X-Backend", "things-service")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_http_integration_maps_parameters_and_the_response(rest, backend):
+    _, call = rest(BackendUrl=backend)
+
+    found = call("GET", "/backend/lamp")
+    missing = call("GET", "/backend/missing")
+
+    assert found.status == 200 and found.json() == {"name": "lamp", "query": "source=front-door"}
+    assert found.header("X-Backend") == "things-service"
+    assert (missing.status, missing.json()) == (404, {"missing": "missing"})
+
+
+def test_http_integration_to_a_backend_that_is_down_is_a_502(rest):
+    _, call = rest()  # BackendUrl: nothing listens there
+
+    assert call("GET", "/backend/lamp").status == 502
+
+
+def test_lambda_custom_integration_selects_the_response_by_error_message(rest):
+    _, call = rest()
+
+    answered = call("POST", "/compute", {"mode": "multi"})
+    failed = call("POST", "/compute", {"mode": "raise"})
+
+    assert answered.status == 200 and answered.json() == {"status": 207, "body": "multi"}
+    assert (failed.status, failed.json()) == (422, {"error": "the handler failed"})
+
+
+def test_a_mapping_template_that_fails_is_a_500_and_says_why_in_the_log(cloud, deploy, caplog):
+    stack = deploy("frontdoor_rest")
+    apigw = cloud.client("apigateway")
+    resource = next(r for r in apigw.get_resources(restApiId=stack.outputs["ApiId"])["items"] if r["path"] == "/echo/mine")
+    apigw.put_integration(restApiId=stack.outputs["ApiId"], resourceId=resource["id"], httpMethod="GET", type="MOCK",
+                          requestTemplates={"application/json": "#if($broken"})
+    cloud.front_door.refresh()
+
+    with caplog.at_level("WARNING", logger="infra.frontdoor"):
+        response = cloud.front_door.handle(HttpRequest.build("GET", api_path(stack.outputs["ApiId"], "test", "/echo/mine")))
+
+    assert (response.status, response.json()) == (500, {"message": "Internal server error"})
+    assert "mapping template failed" in caplog.text and "GET /echo/mine" in caplog.text

@@ -70,3 +70,15 @@ def test_port_in_use_is_a_one_line_error(cloud, served):
     with pytest.raises(ToolkitError) as failure:
         HttpFrontDoorServer(cloud.front_door, server.port)
     assert str(server.port) in str(failure.value)
+
+
+def test_chunked_request_body_reaches_the_function_whole(served):
+    stack, server = served
+    path = api_path(stack.outputs["ApiId"], "test", "/files/upload.txt")
+    connection = http.client.HTTPConnection(server.host, server.port, timeout=10)
+
+    connection.request("POST", path, body=iter([b"first part, ", b"second part"]),
+                       headers={"Content-Type": "text/plain"}, encode_chunked=True)
+    event = json.loads(connection.getresponse().read())
+
+    assert event["body"] == "first part, second part"

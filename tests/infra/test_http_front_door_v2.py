@@ -117,3 +117,13 @@ def test_cors_preflight_is_answered_for_an_allowed_origin(http_api):
     assert allowed.header("Access-Control-Max-Age") == "300"
     assert other.status == 204 and other.header("Access-Control-Allow-Origin") is None
     assert simple.header("Access-Control-Allow-Origin") == ORIGIN
+
+
+def test_websocket_api_is_loaded_with_its_route_keys_and_plain_http_is_told_to_upgrade(cloud, deploy):
+    stack = deploy("apigwv2_apis")
+
+    api = cloud.front_door.api(stack.outputs["SocketApiId"])
+    response = cloud.front_door.handle(HttpRequest.build("GET", api_path(stack.outputs["SocketApiId"], "prod", "/")))
+
+    assert api.kind == "WEBSOCKET" and {r.key for r in api.routes} == {"$connect", "send"}
+    assert response.status == 426 and response.header("Upgrade") == "websocket"

@@ -11,6 +11,7 @@ the injectable clock for the integration's timeout. Errors are answered as API G
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 import uuid
@@ -27,6 +28,7 @@ from infra.compute.http.model import Api
 from infra.compute.http.paths import split
 from infra.compute.http.vtl import TemplateRenderError
 
+log = logging.getLogger("infra.frontdoor")
 MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
 URL_FORM = "/restapis/{api_id}/{stage}/_user_request_/{path}"
 
@@ -106,6 +108,8 @@ class FrontDoor:
         if stage not in api.stages:
             return (error(403, "Forbidden", error_type="ForbiddenException") if api.kind == "REST"
                     else error(404, "Not Found"))
+        if api.kind == "WEBSOCKET":
+            return error(426, "a WebSocket API: connect with a WebSocket client", [("Upgrade", "websocket")])
         if api.kind == "HTTP":
             return self._http_api(api, stage, path, request)
         return self._rest_api(api, stage, path, request)
@@ -132,7 +136,9 @@ class FrontDoor:
         problem = validation.problem(route, request, params)
         if problem is not None:
             return error(400, problem, error_type="BadRequestException")
-        return self._integrate(api, route.integration, info)
+        response = self._integrate(api, route.integration, info)
+        response.headers.append(("x-amzn-RequestId", info.request_id))
+        return response
 
     def _http_api(self, api: Api, stage: str, path: str, request: HttpRequest) -> HttpResponse:
         origin = request.header("Origin")
@@ -146,6 +152,7 @@ class FrontDoor:
             return error(404, "Not Found")
         info = self._info(api, stage, path, request, route.key, "", params)
         response = self._integrate(api, route.integration, info)
+        response.headers.append(("apigw-requestid", info.request_id))
         if api.cors and origin:
             response.headers += _cors_headers(api.cors, origin, preflight=False)
         return response
@@ -170,9 +177,11 @@ class FrontDoor:
     def _run(self, api: Api, integration: Any, info: RequestInfo) -> HttpResponse:
         try:
             return self.integrations.run(api, integration, info)
-        except TemplateRenderError:
-            return error(500, "Internal server error", error_type="InternalServerErrorException")
-        except Exception:  # noqa: BLE001 - a failing integration is the client's 5xx, not a crash
+        except Exception as exc:  # noqa: BLE001 - a failing integration is the client's 5xx, not a crash
+            # API Gateway logs "Execution failed due to configuration error"; so does the front door
+            reason = str(exc) if isinstance(exc, TemplateRenderError) else f"{type(exc).__name__}: {exc}"
+            log.warning("%s %s %s %s: execution failed: %s", api.id, info.stage, info.request.method, info.path,
+                        reason)
             return error(500, "Internal server error", error_type="InternalServerErrorException")
 
     def _within_timeout(self, integration: Any) -> bool:

@@ -64,6 +64,8 @@ def _usage_plans(apigw: Any, api_id: str) -> dict[str, list[UsagePlan]]:
 
 
 def load_http_api(v2: Any, api_id: str) -> Api:
+    """An API Gateway v2 API: HTTP, or WEBSOCKET (its route keys, $connect and the rest, are kept
+    as they are for a WebSocket front door to route on)."""
     api = v2.get_api(ApiId=api_id)
     integrations = {i["IntegrationId"]: i for i in _all(v2.get_integrations, "Items", ApiId=api_id)}
     routes, default = [], None
@@ -88,7 +90,8 @@ def load_http_api(v2: Any, api_id: str) -> Api:
         else:
             routes.append(route)
     stages = {s["StageName"]: dict(s.get("StageVariables") or {}) for s in _all(v2.get_stages, "Items", ApiId=api_id)}
-    return Api(api_id, "HTTP", api.get("Name", ""), routes, stages, cors=api.get("CorsConfiguration"),
+    kind = "WEBSOCKET" if api.get("ProtocolType") == "WEBSOCKET" else "HTTP"
+    return Api(api_id, kind, api.get("Name", ""), routes, stages, cors=api.get("CorsConfiguration"),
                default_route=default)
 
 

@@ -60,7 +60,7 @@ class UsagePlan:
 @dataclass
 class Api:
     id: str
-    kind: str  # "REST" (API Gateway v1) or "HTTP" (v2)
+    kind: str  # "REST" (API Gateway v1), "HTTP" or "WEBSOCKET" (v2)
     name: str
     routes: list[Route]
     stages: dict[str, dict[str, str]]  # stage name -> stage variables

@@ -24,16 +24,37 @@ class _Handler(BaseHTTPRequestHandler):
         super().setup()
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
+    def _read_chunked(self) -> bytes | None:
+        """A ``Transfer-Encoding: chunked`` body; None when it grows past the limit."""
+        body = bytearray()
+        while True:
+            size = int(self.rfile.readline().split(b";", 1)[0].strip() or b"0", 16)
+            if size == 0:
+                while self.rfile.readline() not in (b"\r\n", b"\n", b""):  # trailers
+                    pass
+                return bytes(body)
+            if len(body) + size > MAX_BODY_BYTES:
+                return None
+            body += self.rfile.read(size)
+            self.rfile.readline()  # the CRLF after each chunk
+
     def _serve(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        if length > MAX_BODY_BYTES:
-            response = error(413, "Request Too Long", error_type="RequestTooLongException")
-            self.close_connection = True  # the body is not read
+        chunked = "chunked" in (self.headers.get("Transfer-Encoding") or "").lower()
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+            body: bytes | None = (self._read_chunked() if chunked
+                                  else None if length > MAX_BODY_BYTES else self.rfile.read(length) if length else b"")
+        except ValueError:
+            self.close_connection = True
+            response = error(400, "Bad Request: malformed Content-Length or chunk size")
         else:
-            body = self.rfile.read(length) if length else b""
-            request = HttpRequest.build(self.command, self.path, list(self.headers.items()), body,
-                                        source_ip=self.client_address[0])
-            response = self.front_door.handle(request)
+            if body is None:
+                response = error(413, "Request Too Long", error_type="RequestTooLongException")
+                self.close_connection = True  # the rest of the body is not read
+            else:
+                request = HttpRequest.build(self.command, self.path, list(self.headers.items()), body,
+                                            source_ip=self.client_address[0])
+                response = self.front_door.handle(request)
         self.send_response(response.status)
         for key, value in response.headers:
             if key.lower() not in ("content-length", "connection", "transfer-encoding"):

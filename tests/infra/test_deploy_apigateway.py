@@ -1,5 +1,6 @@
 """The embedded deployer realizes API Gateway v2 resources (HTTP and WebSocket APIs alike), fails
-loudly on what it cannot, and destroy removes them."""
+loudly on what it cannot (for v1 REST APIs too: authorization the front door cannot enforce), and
+destroy removes them. REST API resources are exercised through the front door tests."""
 
 from __future__ import annotations
 
@@ -92,3 +93,15 @@ def test_unsupported_v2_property_fails_the_deploy_naming_the_resource(cloud):
 
     assert failure.value.logical_id == "HttpApi"
     assert "BodyS3Location" in str(failure.value)
+
+
+@pytest.mark.parametrize(("template", "logical_id", "fragment"), [
+    ("unsupported_authorizer", "Open", "AuthorizationType AWS_IAM"),
+    ("unsupported_openapi_authorizer", "Api", "security scheme 'tokens' is not an API key"),
+    ("unsupported_restapi_policy", "Api", "['Policy']"),
+])
+def test_access_control_the_front_door_cannot_enforce_fails_the_deploy(cloud, template, logical_id, fragment):
+    with pytest.raises(DeployError) as failure:
+        cloud.deploy("fixture", template=TEMPLATES / f"{template}.yaml", stack_name=f"auth-{uuid.uuid4().hex[:8]}")
+
+    assert failure.value.logical_id == logical_id and fragment in str(failure.value)
