@@ -125,3 +125,33 @@ def test_a_thousand_objects_at_once_lose_no_updates(cloud, table):
         assert sorted(op.result for op in histories[name]) == [1, 2], name
         assert check(histories[name], counter, 0), name
     assert [namespace.get(namespace.id_from_name(name)).read() for name in names[::50]] == [2] * 20
+
+
+def test_owner_paused_past_its_lease_cannot_write_after_its_successor(cloud, table):
+    controller = Controller(cloud.clock, LEASE)
+    paused_client = FaultyClient(cloud.client("dynamodb"), controller)
+    paused = Namespace(Counter, table=table, client=paused_client, clock=cloud.clock, lease_seconds=LEASE)
+    other = Namespace(Counter, table=table, client=cloud.client("dynamodb"), clock=cloud.clock, lease_seconds=LEASE)
+    object_id = other.id_from_name("fenced")
+    other.get(object_id).increment()  # value 1
+    paused_client.fault = "pause"
+    outcome: list[object] = []
+    owner = threading.Thread(target=lambda: outcome.append(_result(lambda: paused.get(object_id).increment())))
+    owner.start()
+    while not controller.paused:  # the owner has read 1 and computed 2, and stopped before committing
+        threading.Event().wait(0.005)
+    cloud.clock.advance(LEASE + 1)  # its lease expires
+    assert other.get(object_id).increment() == 2  # the successor takes over and commits
+    controller.drive()  # the paused owner resumes and tries to commit its stale 2
+    owner.join(30)
+
+    assert isinstance(outcome[0], LeaseLostError)
+    assert other.get(object_id).read() == 2
+    assert other.get(object_id).increment() == 3
+
+
+def _result(call: Callable[[], Any]) -> object:
+    try:
+        return call()
+    except Exception as exc:  # noqa: BLE001 - the test inspects it
+        return exc

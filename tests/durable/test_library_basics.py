@@ -123,3 +123,14 @@ def test_transaction_is_all_or_nothing(namespace):
     bag.transfer("alice", "bob", 4)
     bag.transfer("alice", "bob", 3, fail=True)
     assert bag.do("get", ["alice", "bob"]) == {"alice": 6, "bob": 4}
+
+
+def test_writes_over_one_transactions_4_mb_fail_the_request_and_write_nothing(namespace):
+    bags = namespace(Bag)
+    bag = bags.get(bags.id_from_name("heavy"))
+    steps = [("put", [f"k{i}", "x" * 120_000]) for i in range(40)]  # 40 x 120 KB: over 4 MB
+    with pytest.raises(StorageLimitError, match="at most 4194304"):
+        bag.many(steps)
+    assert bag.do("list") == {}
+    bag.do("put", "after", 1)  # the object stays healthy
+    assert bag.do("get", "after") == 1

@@ -184,16 +184,21 @@ class Namespace:
         there was something to write), False if it was released."""
         meta: dict[str, Any] = {}
         remove: list[str] = []
-        if storage.alarm_changed:
-            if storage.alarm is None:
-                remove += ["a", "aa"]
-            else:
-                meta.update({"a": {"N": repr(storage.alarm)}, "aa": {"N": str(storage.alarm_attempt)}})
-                # scheduled before the commit: if the commit fails, the alarm finds nothing due (a no-op)
-                self.alarms.schedule(self, object_id, storage.alarm)
-        if storage.deleted_all:
-            meta["g"] = {"N": str(storage.new_generation)}
-        writes = storage.transact_items()
+        try:
+            if storage.alarm_changed:
+                if storage.alarm is None:
+                    remove += ["a", "aa"]
+                else:
+                    meta.update({"a": {"N": repr(storage.alarm)}, "aa": {"N": str(storage.alarm_attempt)}})
+                    # scheduled before the commit: if the commit fails, the alarm finds nothing due (a no-op)
+                    self.alarms.schedule(self, object_id, storage.alarm)
+            if storage.deleted_all:
+                meta["g"] = {"N": str(storage.new_generation)}
+            writes = storage.transact_items()  # StorageLimitError when one transaction cannot hold them
+        except BaseException:
+            cache.drop(lease.pk)
+            gate.release(lease, strict=False)  # nothing was written: the object is free again
+            raise
         try:
             if not writes and not meta and not remove:
                 gate.release(lease)  # read only: the result is valid only if the lease held throughout
@@ -203,6 +208,7 @@ class Namespace:
             gate.commit(lease, writes, meta, remove, release=release)
         except BaseException:
             cache.drop(lease.pk)
+            gate.release(lease, strict=False)  # not committed (lost lease, throttling...): let go of it
             raise
         storage.remember(lease.version + 1)
         if storage.alarm_changed and storage.alarm is None and lease.alarm is not None:
