@@ -217,7 +217,7 @@ def _serve(args: argparse.Namespace, say: Callable[[str], None], stop: threading
         extras = getattr(workload, "serve_extras", None)
         with extras(cloud, stack, say) if extras else contextlib.nullcontext():
             say(f"serving {pattern.name} on {server.url} (deployed embedded, {len(stack.resources)} resources)")
-            for api_id in apis:
+            for api_id in (a for a in apis if a not in sockets):  # WebSocket APIs: ws:// URLs below
                 api = cloud.front_door.api(api_id)
                 for stage in sorted(api.stages if api else []):
                     say(f"  {api.kind} API {api.name}: {cloud.api_url(api_id, stage)}")

@@ -116,6 +116,7 @@ def test_serve_prints_the_http_and_websocket_urls_and_both_work(eventually):
         text = out.getvalue()
         base = re.search(r"(http://127\.0\.0\.1:\d+/restapis/\w+/Prod/_user_request_)", text).group(1)
         socket_url = re.search(r"WEBSOCKET API durable-chat: (ws://127\.0\.0\.1:\d+/\w+/live)", text).group(1)
+        assert "WEBSOCKET API durable-chat: http" not in text  # a WebSocket API has no HTTP URL
         with connect(f"{socket_url}?room=served") as ws:
             assert call("POST", f"{base}/rooms/served/publish", {"message": "over serve"}).body == {"seq": 1}
             assert chat_messages(ws, 1) == [(1, "over serve")]
