@@ -124,7 +124,7 @@ def units_per_increment(namespace: Namespace, forget: bool, sample: int = 50) ->
     reads, writes = metered.read_units, metered.write_units
     for _ in range(sample):
         if forget:
-            cache.drop(f"{namespace.name}#{stub.id.hex}")
+            cache.drop(namespace.table, f"{namespace.name}#{stub.id.hex}")
         stub.increment()
     return (metered.read_units - reads) / sample, (metered.write_units - writes) / sample
 

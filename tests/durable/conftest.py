@@ -49,6 +49,11 @@ def table(cloud: Cloud) -> str:
 
 
 @pytest.fixture
+def another_table(cloud: Cloud) -> str:
+    return create_table(cloud.client("dynamodb"))
+
+
+@pytest.fixture
 def namespace(cloud: Cloud, table: str) -> Callable[..., Namespace]:
     """``namespace(Counter, client=..., lease_seconds=...)`` over the test's table and virtual clock."""
 

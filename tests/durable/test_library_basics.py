@@ -134,3 +134,15 @@ def test_writes_over_one_transactions_4_mb_fail_the_request_and_write_nothing(na
     assert bag.do("list") == {}
     bag.do("put", "after", 1)  # the object stays healthy
     assert bag.do("get", "after") == 1
+
+
+def test_objects_of_the_same_name_in_two_tables_never_share_cached_values(cloud, namespace, another_table):
+    from durable_objects import Namespace
+    from objects_under_test import Register
+
+    here = namespace(Register)
+    there = Namespace(Register, table=another_table, client=cloud.client("dynamodb"), clock=cloud.clock)
+    there.get(there.id_from_name("same")).write("there")  # version 1 in its table
+    here.get(here.id_from_name("same")).write("here")  # version 1 in this one, written last
+    assert there.get(there.id_from_name("same")).read() == "there"
+    assert here.get(here.id_from_name("same")).read() == "here"

@@ -134,13 +134,13 @@ class Gate:
         ObjectBusyError after ``max_wait`` real seconds."""
         owner = secrets.token_hex(8)
         deadline = time.monotonic() + self.max_wait
-        turn = _local.join(pk)
+        turn = _local.join(self._line(pk))
         try:
             while True:
                 if not turn.is_set() and not turn.wait(random.uniform(POLL_QUEUED / 2, POLL_QUEUED)):
                     # the next in line watches for a lease freed elsewhere or expired; later ones wait
                     self._check_deadline(pk, deadline)
-                    if _local.position(pk, turn) > 1 or not self._lease_free(pk):
+                    if _local.position(self._line(pk), turn) > 1 or not self._lease_free(pk):
                         continue
                 lease = self._try_acquire(pk, owner)
                 if lease is not None:
@@ -148,8 +148,12 @@ class Gate:
                     return lease
                 self._wait_for_release(pk, deadline, turn)
         except BaseException:
-            _local.leave(pk, turn)
+            _local.leave(self._line(pk), turn)
             raise
+
+    def _line(self, pk: str) -> str:
+        """The local queue of an object: per table and object."""
+        return f"{self.table}/{pk}"
 
     def _try_acquire(self, pk: str, owner: str) -> Lease | None:
         now = self.now()
@@ -198,7 +202,7 @@ class Gate:
             if strict:
                 raise self._lost(lease) from None
         finally:
-            _local.leave(lease.pk, lease.turn)
+            _local.leave(self._line(lease.pk), lease.turn)
 
     def commit(self, lease: Lease, writes: list[dict[str, Any]], meta_set: dict[str, Any],
                meta_remove: list[str], release: bool = True) -> None:
@@ -229,7 +233,7 @@ class Gate:
             raise
         finally:
             if release:
-                _local.leave(lease.pk, lease.turn)
+                _local.leave(self._line(lease.pk), lease.turn)
 
     def _fence(self, lease: Lease) -> dict[str, Any]:
         return {"ConditionExpression": "o = :me AND e = :epoch",

@@ -159,7 +159,7 @@ class Namespace:
         try:
             result = body(self.cls(state, self.env))
         except BaseException:
-            cache.drop(lease.pk)
+            cache.drop(gate.table, lease.pk)
             gate.release(lease)
             raise
         if not state.outbox:
@@ -196,7 +196,7 @@ class Namespace:
                 meta["g"] = {"N": str(storage.new_generation)}
             writes = storage.transact_items()  # StorageLimitError when one transaction cannot hold them
         except BaseException:
-            cache.drop(lease.pk)
+            cache.drop(gate.table, lease.pk)
             gate.release(lease, strict=False)  # nothing was written: the object is free again
             raise
         try:
@@ -207,7 +207,7 @@ class Namespace:
             meta["v"] = {"N": str(lease.version + 1)}
             gate.commit(lease, writes, meta, remove, release=release)
         except BaseException:
-            cache.drop(lease.pk)
+            cache.drop(gate.table, lease.pk)
             gate.release(lease, strict=False)  # not committed (lost lease, throttling...): let go of it
             raise
         storage.remember(lease.version + 1)

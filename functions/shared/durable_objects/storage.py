@@ -40,24 +40,25 @@ class _Cache:
         self._lock = threading.Lock()
         self._entries: OrderedDict[str, tuple[int, int, dict[str, str | None]]] = OrderedDict()
 
-    def get(self, pk: str, version: int, generation: int) -> dict[str, str | None]:
+    def get(self, table: str, pk: str, version: int, generation: int) -> dict[str, str | None]:
         with self._lock:
-            entry = self._entries.get(pk)
+            entry = self._entries.get(f"{table}/{pk}")
             if entry is None or entry[:2] != (version, generation):
                 return {}
-            self._entries.move_to_end(pk)
+            self._entries.move_to_end(f"{table}/{pk}")
             return dict(entry[2])
 
-    def put(self, pk: str, version: int, generation: int, values: dict[str, str | None]) -> None:
+    def put(self, table: str, pk: str, version: int, generation: int, values: dict[str, str | None]) -> None:
+        key = f"{table}/{pk}"
         with self._lock:
-            self._entries[pk] = (version, generation, dict(values))
-            self._entries.move_to_end(pk)
+            self._entries[key] = (version, generation, dict(values))
+            self._entries.move_to_end(key)
             while len(self._entries) > CACHED_OBJECTS:
                 self._entries.popitem(last=False)
 
-    def drop(self, pk: str) -> None:
+    def drop(self, table: str, pk: str) -> None:
         with self._lock:
-            self._entries.pop(pk, None)
+            self._entries.pop(f"{table}/{pk}", None)
 
 
 cache = _Cache()
@@ -98,7 +99,7 @@ class Storage:
         self.writes: dict[str, str | None] = {}  # key -> encoded value, None = delete
         self.records: dict[tuple[str, str], dict[str, Any] | None] = {}  # library-owned items (pk, sk) -> item
         # what this request knows DynamoDB holds: read by it, or cached at the lease's version
-        self._read: dict[str, str | None] = cache.get(lease.pk, lease.version, lease.generation)
+        self._read: dict[str, str | None] = cache.get(gate.table, lease.pk, lease.version, lease.generation)
         self.alarm: float | None = lease.alarm
         self.alarm_attempt = lease.alarm_attempt  # retries of a failing alarm() so far
         self.alarm_changed = False
@@ -276,7 +277,7 @@ class Storage:
         """After a successful commit (at ``version``) or read-only release: cache what is known."""
         known = {} if self.deleted_all else dict(self._read)
         known.update(self.writes)
-        cache.put(self._lease.pk, version, self.new_generation, known)
+        cache.put(self._gate.table, self._lease.pk, version, self.new_generation, known)
 
     @property
     def pk(self) -> str:
