@@ -51,6 +51,8 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("pattern", help="a pattern name (see 'list')")
     serve.add_argument("--port", type=int, default=8080, help="the front door's port (0: any free one)")
     serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--ws-port", type=int, default=8081,
+                       help="the WebSocket front door's port, for patterns with WebSocket APIs (0: any free one)")
     _with_parameters(serve)
     return parser
 
@@ -215,18 +217,43 @@ def _serve(args: argparse.Namespace, say: Callable[[str], None], stop: threading
         server = cloud.serve_http(args.port, args.host)
         assert cloud.plane is not None
         cloud.plane.start()  # event sources poll on the wall clock, as on 'up'
+        sockets = _websocket_apis(cloud, apis)
+        if sockets:
+            cloud.serve_websockets(args.ws_port, args.host)
         extras = getattr(workload, "serve_extras", None)
         with extras(cloud, stack, say) if extras else contextlib.nullcontext():
             say(f"serving {pattern.name} on {server.url} (deployed embedded, {len(stack.resources)} resources)")
-            for api_id in apis:
+            for api_id in (a for a in apis if a not in sockets):  # WebSocket APIs: ws:// URLs below
                 api = cloud.front_door.api(api_id)
                 for stage in sorted(api.stages if api else []):
                     say(f"  {api.kind} API {api.name}: {cloud.api_url(api_id, stage)}")
+            _say_websocket_urls(cloud, sockets, say)
             say("Ctrl-C stops")
             _wait_for_stop(stop)
         cloud.destroy(stack.name)
     say("stopped")
     return 0
+
+
+def _websocket_apis(cloud: Any, apis: list[str]) -> list[str]:
+    v2 = cloud.client("apigatewayv2")
+    return [a for a in apis if _is_websocket_api(v2, a)]
+
+
+def _say_websocket_urls(cloud: Any, sockets: list[str], say: Callable[[str], None]) -> None:
+    """The WebSocket APIs are served by the WebSocket front door: print their URLs."""
+    door = cloud.serve_websockets() if sockets else None
+    for api_id in sockets:
+        api = door.apis.get(api_id)
+        for stage in sorted(api.stages if api else []):
+            say(f"  WEBSOCKET API {api.name}: {door.url(api_id, stage)}")
+
+
+def _is_websocket_api(v2: Any, api_id: str) -> bool:
+    try:
+        return v2.get_api(ApiId=api_id).get("ProtocolType") == "WEBSOCKET"
+    except Exception:  # noqa: BLE001 - a REST API id is not a v2 API
+        return False
 
 
 def _up(args: argparse.Namespace, say: Callable[[str], None], stop: threading.Event | None) -> int:

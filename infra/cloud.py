@@ -35,6 +35,7 @@ class Cloud:
         self._invoke_server: Any = None
         self._front_door: Any = None
         self._front_door_server: Any = None
+        self._websocket_door: Any = None
 
     # -- construction -----------------------------------------------------------------------
     @classmethod
@@ -88,6 +89,9 @@ class Cloud:
                 os.environ[key] = value
 
     def close(self) -> None:
+        if self._websocket_door is not None:
+            self._websocket_door.stop()
+            self._websocket_door = None
         if self._front_door_server is not None:
             self._front_door_server.stop()
             self._front_door_server = None
@@ -132,6 +136,8 @@ class Cloud:
             self.plane.refresh_mappings()
         if self._front_door is not None:
             self._front_door.refresh()
+        if self._websocket_door is not None:
+            self._websocket_door.refresh()
 
     def destroy(self, stack_name: str, progress: Callable[[str], None] = lambda message: None) -> deployer.Stack:
         stack = deployer.destroy(self.target, stack_name, progress)
@@ -160,6 +166,24 @@ class Cloud:
 
             self._front_door_server = HttpFrontDoorServer(self.front_door, port, host).start()
         return self._front_door_server
+
+    def serve_websockets(self, port: int = 0, host: str = "127.0.0.1") -> Any:
+        """The WebSocket front door for this cloud's WebSocket APIs on a socket (port 0: a free
+        one); embedded and ``up`` planes only; it stops with the cloud."""
+        if self._websocket_door is None:
+            if self.plane is None or self.target.name not in ("embedded", "local"):
+                raise ToolkitError(f"the {self.target.name} target serves its WebSocket APIs itself")
+            from infra.compute.websocket import WebSocketFrontDoor
+
+            self._websocket_door = WebSocketFrontDoor(self.client, self.plane.invoke, self.plane.clock,
+                                                      self.target.region, host, port).start()
+        return self._websocket_door
+
+    def websocket_url(self, api_id: str, stage: str) -> str:
+        """A WebSocket API's URL: the front door's (started if need be) here, wss:// on AWS."""
+        if self.target.name == "aws":
+            return f"wss://{api_id}.execute-api.{self.target.region}.amazonaws.com/{stage}"
+        return self.serve_websockets().url(api_id, stage)
 
     def api_url(self, api_id: str, stage: str) -> str:
         """An API's base URL on this target: the front door (started if need be) on the embedded

@@ -30,3 +30,7 @@ class EndpointUnreachableError(ToolkitError):
 
 class FunctionNotFoundError(ToolkitError):
     """An invocation names a function the target does not have."""
+
+
+class ConnectionGoneError(ToolkitError):
+    """A WebSocket connection the management API names is not (or no longer) open."""

@@ -14,7 +14,7 @@ import yaml
 
 from infra import template as templates
 from infra.exceptions import ToolkitError
-from infra.packaging import zip_folder
+from infra.packaging import shared_packages, zip_folder
 from infra.registry import Pattern
 
 LAMBDA_PLATFORM = ["--platform", "manylinux2014_x86_64", "--python-version", "3.12", "--only-binary=:all:",
@@ -45,6 +45,8 @@ def _package(folder: Path, with_dependencies: bool) -> bytes:
         return zip_folder(folder)
     with tempfile.TemporaryDirectory(prefix="toolkit-build-") as build:
         shutil.copytree(folder, build, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__"))
+        for name, source in shared_packages(folder).items():
+            shutil.copytree(source, Path(build) / name, ignore=shutil.ignore_patterns("__pycache__"))
         command = [sys.executable, "-m", "pip", "install", "--quiet", "--target", build, *LAMBDA_PLATFORM,
                    "-r", str(requirements)]
         result = subprocess.run(command, capture_output=True, text=True)

@@ -6,7 +6,11 @@
 - SQS reads the compute plane's clock (visibility timeouts, delays), and moto's own SQS event
   source mappings (run inside SendMessage, one message at a time) are switched off: the compute
   plane polls instead.
-- DynamoDB requests are serialized, so conditional writes are atomic under threads.
+- API Gateway's management API (post_to_connection & co) reaches the WebSocket front door's
+  real sockets when one is serving (moto's own backend appends the data to a byte string).
+- DynamoDB requests are serialized, so conditional writes are atomic under threads; a
+  TransactWriteItems snapshots the items it touches for its rollback (moto deep-copies every
+  table it touches, which makes each transaction cost O(table size)).
 Each hook falls back to moto's behaviour when no compute plane is active.
 """
 
@@ -27,6 +31,7 @@ class Plane(Protocol):
 
 
 _active: Plane | None = None
+_connections: Any = None  # the WebSocket front door serving connections (infra/compute/websocket)
 _installed = False
 _dynamodb_lock = threading.RLock()
 _sequencer = itertools.count(1)
@@ -42,6 +47,16 @@ def active() -> Plane | None:
     return _active
 
 
+def serve_connections(door: Any) -> None:
+    global _connections
+    install()
+    _connections = door
+
+
+def connections() -> Any:
+    return _connections
+
+
 def install() -> None:
     global _installed
     if _installed:
@@ -52,6 +67,7 @@ def install() -> None:
     _hook_s3_events()
     _hook_sns_lambda()
     _hook_dynamodb()
+    _hook_websocket_management()
     _hook_iam()
     _hook_dispatch()
 
@@ -204,6 +220,7 @@ def _hook_dynamodb() -> None:
             return original(self)
 
     DynamoHandler.call_action = call_action  # type: ignore[method-assign]
+    _hook_dynamodb_transactions()
 
     from moto.core.responses import ActionResult
     from moto.dynamodb.responses import DynamoResult
@@ -226,6 +243,110 @@ def _hook_dynamodb() -> None:
         return original_serialized(self, action_result)
 
     DynamoHandler.serialized = serialized  # type: ignore[method-assign]
+
+
+def _hook_websocket_management() -> None:
+    from urllib.parse import unquote
+
+    from moto.apigatewaymanagementapi.models import ApiGatewayManagementApiBackend
+    from moto.core.exceptions import JsonRESTError
+
+    from infra.exceptions import ConnectionGoneError
+
+    class GoneException(JsonRESTError):
+        code = 410
+
+        def __init__(self, connection_id: str) -> None:
+            super().__init__("GoneException", f"connection {connection_id} is gone")
+
+    class Described:
+        def __init__(self, data: dict[str, Any]) -> None:
+            self.data = data
+
+        def to_dict(self) -> dict[str, Any]:
+            return self.data
+
+    def through_door(name: str) -> None:
+        original = getattr(ApiGatewayManagementApiBackend, name)
+
+        def method(self: Any, *args: Any, **kwargs: Any) -> Any:
+            if _connections is None:
+                return original(self, *args, **kwargs)
+            connection_id = unquote(kwargs.pop("connection_id"))
+            try:
+                result = getattr(_connections, name)(connection_id, *args, **kwargs)
+            except ConnectionGoneError:
+                raise GoneException(connection_id) from None
+            return Described(result) if name == "get_connection" else result
+
+        setattr(ApiGatewayManagementApiBackend, name, method)
+
+    for name in ("post_to_connection", "get_connection", "delete_connection"):
+        through_door(name)
+
+
+class _TableCopyShim:
+    """moto.dynamodb.models' ``copy`` module, except that a Table is not deep-copied while a
+    transaction that snapshots its own items runs (requests are serialized, so a flag suffices)."""
+
+    def __init__(self, real: Any, table_type: type) -> None:
+        self._real = real
+        self._table_type = table_type
+        self.snapshotting = False
+
+    def deepcopy(self, obj: Any, memo: Any = None) -> Any:
+        if self.snapshotting and isinstance(obj, self._table_type):
+            return obj
+        return self._real.deepcopy(obj, memo)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._real, name)
+
+
+def _hook_dynamodb_transactions() -> None:
+    import copy
+
+    import moto.dynamodb.models as models
+    from moto.dynamodb.models.dynamo_type import DynamoType
+    from moto.dynamodb.models.table import Table
+
+    shim = _TableCopyShim(copy, Table)
+    models.copy = shim  # type: ignore[assignment]
+    original = models.DynamoDBBackend.transact_write_items
+
+    def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
+        snapshot = []
+        for entry in transact_items:
+            op = next(iter(entry.values())) if isinstance(entry, dict) and entry else {}
+            table = self.tables.get(op.get("TableName")) if isinstance(op, dict) else None
+            key = op.get("Item") or op.get("Key") or {} if table is not None else {}
+            if table is None or table.hash_key_attr not in key:
+                return original(self, transact_items)  # moto reports the malformed request
+            hash_value = DynamoType(key[table.hash_key_attr])
+            range_value = DynamoType(key[table.range_key_attr]) if table.range_key_attr in key else None
+            if table.has_range_key and range_value is None:
+                return original(self, transact_items)
+            current = table.get_item(hash_value, range_value)
+            snapshot.append((table, hash_value, range_value, copy.deepcopy(current)))
+        shim.snapshotting = True
+        try:
+            return original(self, transact_items)
+        except Exception:
+            for table, hash_value, range_value, item in reversed(snapshot):
+                if range_value is None:
+                    if item is None:
+                        table.items.pop(hash_value, None)
+                    else:
+                        table.items[hash_value] = item
+                elif item is None:
+                    table.items.get(hash_value, {}).pop(range_value, None)
+                else:
+                    table.items[hash_value][range_value] = item
+            raise
+        finally:
+            shim.snapshotting = False
+
+    models.DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
 
 
 def _without_none(value: Any) -> Any:

@@ -17,9 +17,10 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from infra.compute import moto_hooks
-from infra.compute.clock import Clock, VirtualClock
+from infra.compute.clock import Clock, VirtualClock, publish
 from infra.compute.executor import Executor, FunctionSpec, InvocationResult
 from infra.compute.functions import resolve_function, spec_from_moto
+from infra.compute.scheduler_source import ScheduleSource
 from infra.compute.sqs_source import SqsPoller, mapping_from_api
 
 ASYNC_RETRY_DELAYS = (60.0, 120.0)  # Lambda retries a failed asynchronous invocation twice
@@ -72,6 +73,7 @@ class ComputePlane:
         self._functions = functions or (lambda name: resolve_function(name, self.account_id, self.region))
         self.executor = Executor(clock, log_sink=log_sink or self._write_logs, handler_env=handler_env)
         self.pollers: dict[str, SqsPoller] = {}
+        self._schedules: ScheduleSource | None = None
         self.failed_async: list[dict[str, Any]] = []
         self._async: list[_AsyncInvocation] = []
         self._async_lock = threading.Lock()
@@ -83,6 +85,7 @@ class ComputePlane:
     # -- lifecycle -------------------------------------------------------------------------
     def activate(self) -> "ComputePlane":
         moto_hooks.activate(self)
+        publish(self.clock)
         return self
 
     def close(self) -> None:
@@ -91,6 +94,7 @@ class ComputePlane:
             thread.join(timeout=5)
         if moto_hooks.active() is self:
             moto_hooks.activate(None)
+            publish(None)
         self.executor.shutdown()
 
     def now(self) -> float:
@@ -161,13 +165,19 @@ class ComputePlane:
         """Deliver everything due at the current time; returns the number of messages/events handled."""
         total = 0
         for _ in range(max_rounds):
-            handled = self._run_due_async()
+            handled = self.fire_due_schedules() + self._run_due_async()
             for poller in list(self.pollers.values()):
                 handled += poller.poll_once()
             total += handled
             if handled == 0:
                 return total
         raise RuntimeError("the compute plane did not become idle (a message loop between functions?)")
+
+    def fire_due_schedules(self) -> int:
+        """EventBridge Scheduler's due one-time schedules become asynchronous invocations."""
+        if self._schedules is None:
+            self._schedules = ScheduleSource(self.clients("scheduler"), self.invoke_async, self.clock.now)
+        return self._schedules.poll_once()
 
     def in_flight(self) -> int:
         """Messages in mapped queues (visible or not), held batches and pending async invocations."""
@@ -217,7 +227,12 @@ class ComputePlane:
 
     def _async_loop(self) -> None:
         while not self._stop.is_set():
-            if self._run_due_async() == 0:
+            try:
+                fired = self.fire_due_schedules()
+            except Exception as exc:  # noqa: BLE001 - a schedule problem must not stop the plane
+                print(f"firing schedules failed: {exc}")
+                fired = 0
+            if self._run_due_async() + fired == 0:
                 self._stop.wait(0.02)
 
     def _refresh_loop(self, every: float) -> None:

@@ -119,3 +119,22 @@ def test_concurrent_lambda_handlers_doing_version_checked_increments_lose_no_upd
     assert sum(r["cold_start"] for r in results) == THREADS
     assert _counter(ddb, stack.outputs["TableName"], {"pk": {"S": name}}) == (THREADS * INCREMENTS,
                                                                               THREADS * INCREMENTS)
+
+
+def test_cancelled_transaction_leaves_every_item_as_it_was(cloud, deploy):
+    stack = deploy("dynamodb_counter")
+    ddb = cloud.client("dynamodb")
+    table = stack.outputs["TableName"]
+    ddb.put_item(TableName=table, Item={"pk": {"S": "kept"}, "count": {"N": "1"}})
+
+    with pytest.raises(ddb.exceptions.TransactionCanceledException):
+        ddb.transact_write_items(TransactItems=[
+            {"Put": {"TableName": table, "Item": {"pk": {"S": "new"}, "count": {"N": "5"}}}},
+            {"Update": {"TableName": table, "Key": {"pk": {"S": "kept"}}, "UpdateExpression": "SET #c = :two",
+                        "ExpressionAttributeNames": {"#c": "count"}, "ExpressionAttributeValues": {":two": {"N": "2"}}}},
+            {"ConditionCheck": {"TableName": table, "Key": {"pk": {"S": "absent"}},
+                                "ConditionExpression": "attribute_exists(pk)"}},
+        ])
+
+    assert "Item" not in ddb.get_item(TableName=table, Key={"pk": {"S": "new"}})
+    assert ddb.get_item(TableName=table, Key={"pk": {"S": "kept"}})["Item"]["count"] == {"N": "1"}

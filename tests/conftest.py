@@ -1,0 +1,25 @@
+"""Fixtures every test folder may use."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+import pytest
+
+
+@pytest.fixture
+def eventually() -> Callable[..., bool]:
+    """``eventually(predicate, seconds=10)``: for what a server does on its own thread (a
+    WebSocket close handled, a command's output printed): look every 10 ms until it holds."""
+
+    def wait(predicate: Callable[[], bool], seconds: float = 10.0) -> bool:
+        deadline = time.monotonic() + seconds
+        while not predicate():
+            if time.monotonic() > deadline:
+                return False
+            threading.Event().wait(0.01)
+        return True
+
+    return wait
