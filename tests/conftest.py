@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
+
+from infra.cloud import Cloud
+from infra.compute.clock import VirtualClock
 
 
 @pytest.fixture
@@ -23,3 +26,10 @@ def eventually() -> Callable[..., bool]:
         return True
 
     return wait
+
+
+@pytest.fixture
+def cloud() -> Iterator[Cloud]:
+    """An embedded cloud on a virtual clock, closed after the test."""
+    with Cloud.embedded(clock=VirtualClock()) as embedded:
+        yield embedded

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,6 @@ if str(SHARED) not in sys.path:
 from durable_objects import Namespace  # noqa: E402
 
 from infra.cloud import Cloud  # noqa: E402
-from infra.compute.clock import VirtualClock  # noqa: E402
 
 
 def create_table(ddb: Any) -> str:
@@ -32,15 +31,6 @@ def create_table(ddb: Any) -> str:
                                            {"AttributeName": "sk", "AttributeType": "S"}],
                      KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}])
     return name
-
-
-@pytest.fixture
-def cloud() -> Iterator[Cloud]:
-    cloud = Cloud.embedded(clock=VirtualClock())
-    try:
-        yield cloud
-    finally:
-        cloud.close()
 
 
 @pytest.fixture

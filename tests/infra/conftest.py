@@ -1,6 +1,6 @@
 """Fixtures for the compute-plane and deployer tests.
 
-``cloud`` is a fresh ``Cloud.embedded(clock=VirtualClock())`` per test: its own moto state and
+``cloud`` (tests/conftest.py) is a fresh ``Cloud.embedded(clock=VirtualClock())`` per test: its own moto state and
 its own compute plane (executor, pollers, asynchronous invocations, ``failed_async``) on its own
 virtual clock. Stacks are deployed from fixtures/templates/ under a unique name per test.
 """
@@ -10,14 +10,13 @@ from __future__ import annotations
 import json
 import sys
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from infra.cloud import Cloud
-from infra.compute.clock import VirtualClock
 from infra.deploy import Stack
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -26,15 +25,6 @@ TEMPLATES = FIXTURES / "templates"
 # Handlers and tests meet in ``lambda_gates`` (one module object for both sides).
 if str(FIXTURES / "shared") not in sys.path:
     sys.path.insert(0, str(FIXTURES / "shared"))
-
-
-@pytest.fixture
-def cloud() -> Iterator[Cloud]:
-    cloud = Cloud.embedded(clock=VirtualClock())
-    try:
-        yield cloud
-    finally:
-        cloud.close()
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import socket
-import sys
 
 import pytest
 import websocket_log
@@ -57,7 +56,7 @@ def test_unknown_api_or_stage_is_a_404(api):
 def test_custom_route_broadcasts_and_reports_gone_connections_after_disconnect(api, eventually):
     cloud, stack, url = api
     with connect(url) as ann, connect(url) as bob:
-        with connect(url) as leaver:
+        with connect(url):
             pass  # closes: $disconnect runs, its connection is gone
         door = cloud.serve_websockets()
         assert eventually(lambda: len(door.open_connections(stack.outputs["ApiId"])) == 2)

@@ -14,7 +14,6 @@ import pytest
 
 import samplecli
 from infra.cloud import Cloud
-from infra.compute.clock import VirtualClock
 from patterns.api_gateway import workload
 from patterns.api_gateway.client import call
 
@@ -23,12 +22,6 @@ def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
-
-
-@pytest.fixture
-def cloud():
-    with Cloud.embedded(clock=VirtualClock()) as cloud:
-        yield cloud
 
 
 @pytest.fixture
