@@ -22,8 +22,10 @@ from infra.exceptions import TemplateError
 from infra.packaging import zip_folder
 
 SAM_TRANSFORM = "AWS::Serverless-2016-10-31"
-# the translator records usage metrics for SAM's own service and warns when nobody publishes them
-logging.getLogger("samtranslator.metrics.metrics").setLevel(logging.ERROR)
+# the translator warns about its own service's internals: unpublished usage metrics, and feature
+# toggles that only SAM's hosted transform configures
+for _noisy in ("samtranslator.metrics.metrics", "samtranslator.feature_toggle.feature_toggle"):
+    logging.getLogger(_noisy).setLevel(logging.ERROR)
 _MANAGED_POLICIES = {
     "AWSLambdaBasicExecutionRole": "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",
     "AWSLambdaSQSQueueExecutionRole": "arn:aws:iam::aws:policy/service-role/AWSLambdaSQSQueueExecutionRole",
