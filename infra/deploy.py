@@ -24,6 +24,9 @@ from infra.providers import PROVIDERS, DeployContext
 from infra.targets import Target
 
 Progress = Callable[[str], None]
+# LocalStack's CloudFormation marks a resource type it does not implement CREATE_COMPLETE with this
+# reason (CFN_IGNORE_UNSUPPORTED_RESOURCE_TYPES, on by default) and creates nothing
+FALLBACK_DEPLOYED = "is not supported but was deployed as a fallback"
 
 
 @dataclass
@@ -195,12 +198,31 @@ def _deploy_by_cloudformation(target: Target, packaged: dict[str, Any], stack_na
         raise ToolkitError(f"stack {stack_name} failed to create: {_failure_reason(cfn, stack_name)}") from exc
     description = cfn.describe_stacks(StackName=stack_name)["Stacks"][0]
     stack = Stack(stack_name, target.name, target.region, account, deployed_by="cloudformation")
+    faked = []
     for summary in cfn.get_paginator("list_stack_resources").paginate(StackName=stack_name):
         for item in summary["StackResourceSummaries"]:
             stack.resources.append(DeployedResource(item["LogicalResourceId"], item["ResourceType"],
                                                     item.get("PhysicalResourceId", "")))
+            if FALLBACK_DEPLOYED in (item.get("ResourceStatusReason") or ""):
+                faked.append(item)
+    if faked:  # a half-built stack is no deployment: remove it and say what the target lacks
+        _delete_cloudformation_stack(target, stack_name)
+        types = sorted({item["ResourceType"] for item in faked})
+        raise DeployError(faked[0]["LogicalResourceId"],
+                          f"{target.name} does not implement {', '.join(types)} (its CloudFormation reported "
+                          f"{len(faked)} such resources complete without creating them: "
+                          f"{', '.join(item['LogicalResourceId'] for item in faked)}); the stack was removed")
     stack.outputs = {o["OutputKey"]: o["OutputValue"] for o in description.get("Outputs", [])}
     return stack
+
+
+def _delete_cloudformation_stack(target: Target, stack_name: str) -> None:
+    cfn = target.client("cloudformation")
+    cfn.delete_stack(StackName=stack_name)
+    try:
+        cfn.get_waiter("stack_delete_complete").wait(StackName=stack_name, WaiterConfig=_waiter_config(target))
+    except WaiterError as exc:
+        raise ToolkitError(f"stack {stack_name} could not be deleted: {_failure_reason(cfn, stack_name)}") from exc
 
 
 def _waiter_config(target: Target, patience_seconds: float = 1800.0) -> dict[str, float]:
@@ -224,12 +246,7 @@ def destroy(target: Target, stack_name: str, progress: Progress = lambda message
     if stack.deployed_by == "toolkit":
         _delete_resources(target, stack, progress)
     else:
-        cfn = target.client("cloudformation")
-        cfn.delete_stack(StackName=stack_name)
-        try:
-            cfn.get_waiter("stack_delete_complete").wait(StackName=stack_name, WaiterConfig=_waiter_config(target))
-        except WaiterError as exc:
-            raise ToolkitError(f"stack {stack_name} could not be deleted: {_failure_reason(cfn, stack_name)}") from exc
+        _delete_cloudformation_stack(target, stack_name)
     s3 = target.client("s3")
     bucket = f"toolkit-artifacts-{stack.account_id}-{target.region}"
     s3.delete_object(Bucket=bucket, Key=f"stacks/{stack_name}.json")

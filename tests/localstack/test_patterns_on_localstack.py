@@ -21,7 +21,7 @@ from botocore.exceptions import ClientError
 import samplecli
 from infra import registry
 from infra.cloud import Cloud
-from infra.exceptions import ToolkitError
+from infra.exceptions import DeployError, ToolkitError
 from infra.template import load
 
 PATTERNS = [pattern.name for pattern in registry.all_patterns()]
@@ -154,3 +154,17 @@ def test_a_template_error_on_localstack_names_the_resource(endpoint, tmp_path):
         with pytest.raises(ToolkitError) as failure:
             cloud.deploy("file-conversion", template=template, stack_name=f"broken-{uuid.uuid4().hex[:6]}")
     assert "Broken" in str(failure.value)
+
+
+def test_resources_localstack_only_pretends_to_create_fail_the_deploy_and_leave_no_stack(endpoint):
+    """LocalStack's CloudFormation reports resource types it lacks (here API Gateway v2) as
+    CREATE_COMPLETE and creates nothing; the toolkit refuses such a half-built stack."""
+    name = f"half-{uuid.uuid4().hex[:6]}"
+    with Cloud.remote("localstack", endpoint) as cloud:
+        with pytest.raises(DeployError) as failure:
+            cloud.deploy("durable-chat", stack_name=name)
+        stacks = cloud.client("cloudformation").describe_stacks()["Stacks"]
+
+    assert "does not implement AWS::ApiGatewayV2::" in str(failure.value)
+    assert "ChatSocket" in str(failure.value)
+    assert name not in {s["StackName"] for s in stacks if s["StackStatus"] != "DELETE_COMPLETE"}
