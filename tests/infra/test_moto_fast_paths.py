@@ -72,3 +72,25 @@ def test_resource_api_decodes_numbers_and_errors_still_come_through(cloud, table
 
     assert item["price"] == Decimal("9.99") and item["sk"] == 5
     assert description["TableName"] == table and description["CreationDateTime"].year >= 2024
+
+
+def test_moto_random_strings_keep_their_alphabet_length_and_seed(cloud):
+    from moto.moto_api._internal import mock_random
+
+    mock_random.seed(7)
+    first = [mock_random.get_random_string(length=52) for _ in range(3)]
+    mock_random.seed(7)
+    again = [mock_random.get_random_string(length=52) for _ in range(3)]
+
+    assert first == again and len(set(first)) == 3
+    assert all(len(s) == 52 and s.isalnum() and s.isascii() for s in first)
+    assert mock_random.get_random_string(length=200, include_digits=False).isalpha()
+    assert mock_random.get_random_string(length=30, lower_case=True).islower()
+
+
+def test_every_moto_answer_still_carries_a_fresh_request_id(cloud, table):
+    ddb = cloud.client("dynamodb")
+    ids = {ddb.get_item(TableName=table, Key={"pk": {"S": "p"}, "sk": {"N": "1"}})["ResponseMetadata"]["RequestId"]
+           for _ in range(5)}
+
+    assert len(ids) == 5 and all(len(i) == 52 for i in ids)
