@@ -94,3 +94,47 @@ def test_every_moto_answer_still_carries_a_fresh_request_id(cloud, table):
            for _ in range(5)}
 
     assert len(ids) == 5 and all(len(i) == 52 for i in ids)
+
+
+def _requests_both_ways(method, url, headers, body):
+    from botocore.compat import HTTPHeaders
+    from moto.core.request import Request
+
+    http_headers = HTTPHeaders()
+    for key, value in headers:
+        http_headers[key] = value
+    fast = Request.from_primitives(method, url, http_headers, body)
+    moto = Request.from_primitives.__func__.moto_original(Request, method, url, http_headers, body)
+    return fast, moto
+
+
+@pytest.mark.parametrize("method, url, headers, body", [
+    ("POST", "https://dynamodb.us-east-1.amazonaws.com/",
+     [("X-Amz-Target", "DynamoDB_20120810.GetItem"), ("Content-Type", "application/x-amz-json-1.0"),
+      ("Content-Length", "2"), ("Authorization", "AWS4-HMAC-SHA256 Credential=AK/20260101/us-east-1/dynamodb")], b"{}"),
+    ("GET", "http://localhost:5000/2015-03-31/functions/f?Qualifier=1&x=", [("X-Twice", "a"), ("x-twice", "b")], None),
+    ("PUT", "https://bucket.s3.amazonaws.com/key/with/slashes", [("x-amz-meta-my_key", "v"),
+                                                                  ("Transfer-Encoding", "chunked")], b"data"),
+    ("DELETE", "https://sqs.eu-west-1.amazonaws.com:8443/", [], b""),
+])
+def test_plain_moto_requests_get_the_environ_werkzeug_would_build(method, url, headers, body):
+    fast, moto = _requests_both_ways(method, url, headers, body)
+
+    def comparable(request):
+        return {k: v for k, v in request.environ.items() if k not in ("wsgi.input", "werkzeug.request")}
+
+    assert comparable(fast) == comparable(moto)
+    assert fast.get_data() == moto.get_data() and fast.raw_url == moto.raw_url
+    assert list(fast.headers) == list(moto.headers)
+
+
+@pytest.mark.parametrize("url, body", [
+    ("https://bucket.s3.amazonaws.com/a%2Fb", b"x"),            # percent-escapes: werkzeug decodes them
+    ("https://bucket.s3.amazonaws.com/caf\u00e9", b"x"),        # not ASCII
+    ("https://dynamodb.us-east-1.amazonaws.com/", "text body"),  # not bytes
+])
+def test_other_moto_requests_take_werkzeugs_way(url, body):
+    fast, moto = _requests_both_ways("PUT", url, [("Content-Type", "text/plain")], body)
+
+    assert fast.environ["PATH_INFO"] == moto.environ["PATH_INFO"] and fast.raw_url == moto.raw_url
+    assert fast.get_data() == moto.get_data()
