@@ -287,6 +287,9 @@ def _hook_dispatch() -> None:
 
     useragent.sanitize_user_agent_string_component = lru_cache(maxsize=4096)(
         useragent.sanitize_user_agent_string_component)
+    # ... and each of its components (immutable tuples) is turned into text twice per call.
+    useragent.UserAgentComponent.to_string = lru_cache(maxsize=4096)(  # type: ignore[method-assign]
+        useragent.UserAgentComponent.to_string)
 
     # moto stamps every answer with a 52-character request id drawn one random.choice at a time
     # (≈15 µs a call); one draw of random bytes from the same (seedable) generator, mapped onto

@@ -138,3 +138,17 @@ def test_other_moto_requests_take_werkzeugs_way(url, body):
 
     assert fast.environ["PATH_INFO"] == moto.environ["PATH_INFO"] and fast.raw_url == moto.raw_url
     assert fast.get_data() == moto.get_data()
+
+
+def test_user_agent_components_read_the_same_when_their_text_is_kept(cloud):
+    from botocore.useragent import UserAgentComponent, UserAgentComponentSizeConfig, UserAgentString
+
+    components = [UserAgentComponent("md", "Botocore", "1.0"), UserAgentComponent("m", "a,b", None),
+                  UserAgentComponent("lang", "python", "3.11 weird value!"),
+                  UserAgentComponent("m", ",".join(["abc"] * 20), None, UserAgentComponentSizeConfig(12, ","))]
+    uncached = UserAgentComponent.to_string.__wrapped__
+
+    for _ in range(2):
+        assert [component.to_string() for component in components] == [uncached(c) for c in components]
+    assert uncached(components[2]) == "lang/python#3.11-weird-value!" and len(uncached(components[3])) <= 12
+    assert UserAgentString.from_environment().to_string().startswith("Botocore/")
