@@ -116,6 +116,8 @@ def _requests_both_ways(method, url, headers, body):
     ("PUT", "https://bucket.s3.amazonaws.com/key/with/slashes", [("x-amz-meta-my_key", "v"),
                                                                   ("Transfer-Encoding", "chunked")], b"data"),
     ("DELETE", "https://sqs.eu-west-1.amazonaws.com:8443/", [], b""),
+    ("POST", "https://logs.us-east-1.amazonaws.com/", [("X-Amz-Target", b"Logs_20140328.PutLogEvents"),
+                                                        ("Content-Type", b"application/x-amz-json-1.1")], b"{}"),
 ])
 def test_plain_moto_requests_get_the_environ_werkzeug_would_build(method, url, headers, body):
     fast, moto = _requests_both_ways(method, url, headers, body)
@@ -152,3 +154,15 @@ def test_user_agent_components_read_the_same_when_their_text_is_kept(cloud):
         assert [component.to_string() for component in components] == [uncached(c) for c in components]
     assert uncached(components[2]) == "lang/python#3.11-weird-value!" and len(uncached(components[3])) <= 12
     assert UserAgentString.from_environment().to_string().startswith("Botocore/")
+
+
+def test_botocores_own_requests_take_the_direct_way(cloud, table):
+    from infra.compute.moto_hooks import plain_moto_environ
+
+    ddb = cloud.client("dynamodb")
+    sent = []
+    ddb.meta.events.register_first("before-send.dynamodb.GetItem", lambda request, **_: sent.append(request))
+    ddb.get_item(TableName=table, Key={"pk": {"S": "p"}, "sk": {"N": "1"}})
+
+    environ = plain_moto_environ(sent[0].method, sent[0].url, sent[0].headers, sent[0].body)
+    assert environ is not None and environ["HTTP_X_AMZ_TARGET"] == "DynamoDB_20120810.GetItem"
