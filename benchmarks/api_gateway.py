@@ -4,25 +4,26 @@ printed as a Markdown table.
 
     python benchmarks/api_gateway.py                 # 16 connections, 10 s
     python benchmarks/api_gateway.py --quick         # 3 s
-    python benchmarks/api_gateway.py --profile       # also cProfile the serving process (slower)
+    python benchmarks/api_gateway.py --profile       # also profile the serving process, every thread (yappi)
 
 The api-gateway pattern is deployed embedded (wall clock) and served on a local port; a separate
 load-generator process (this script with ``--load``) opens N keep-alive HTTP/1.1 connections,
 one thread each, and sends requests back to back for the duration after a warm-up. Every
-answer must be a 200 with the order asked for, or the run is invalid (exit 1).
+answer must be a 200 with the order asked for, or the run is invalid (exit 1). The serving
+process's own CPU time over the run, divided by the requests it served, is reported too: it is
+what bounds requests/s when every request runs under one interpreter lock.
 """
 
 from __future__ import annotations
 
 import argparse
-import cProfile
+import collections
 import datetime
 import http.client
-import io
 import json
 import os
 import platform
-import pstats
+import re
 import socket
 import subprocess
 import sys
@@ -46,6 +47,7 @@ def load(url: str, key: str, ids: list[str], connections: int, seconds: float, w
     host_port, _, base = url.removeprefix("http://").partition("/")
     host, _, port = host_port.partition(":")
     latencies: list[list[float]] = [[] for _ in range(connections)]
+    sent = [0] * connections
     errors: list[str] = []
     start_at = time.perf_counter() + 0.2
     measure_from, stop_at = start_at + warmup, start_at + warmup + seconds
@@ -71,6 +73,7 @@ def load(url: str, key: str, ids: list[str], connections: int, seconds: float, w
                 errors.append(f"connection {index}: {exc}")
                 return
             took = time.perf_counter() - began
+            sent[index] += 1
             expected = order_id if route == "orders" else None
             if response.status != 200 or json.loads(body).get("id") != expected:
                 errors.append(f"{response.status}: {body[:200]!r}")
@@ -85,7 +88,8 @@ def load(url: str, key: str, ids: list[str], connections: int, seconds: float, w
     for thread in threads:
         thread.join()
     samples = [ms for per in latencies for ms in per]
-    return {"requests": len(samples), "seconds": seconds, "latencies_ms": samples, "errors": errors[:5]}
+    return {"requests": len(samples), "served": sum(sent), "seconds": seconds, "latencies_ms": samples,
+            "errors": errors[:5]}
 
 
 # -- the serving side ---------------------------------------------------------------------------
@@ -110,27 +114,65 @@ def run(connections: int, seconds: float, warmup: float, profile: bool) -> tuple
         url, key = workload.base_url(cloud, stack), workload.api_key(cloud, stack)
         ids = [call("POST", f"{url}/orders", {"item": f"item {i}", "quantity": 1}, {"x-api-key": key}).body["id"]
                for i in range(50)]
-        profiler = cProfile.Profile() if profile else None
-        if profiler:  # the request threads' work: serve one connection's worth in this thread
-            profiler.enable()
-            for order_id in ids * 10:
-                call("GET", f"{url}/orders/{order_id}", headers={"x-api-key": key})
-            profiler.disable()
-        results = {}
-        for route, count in [("orders", connections), ("health", connections), ("orders", 1)]:
+        yappi = _profiler() if profile else None
+        results, report = {}, ""
+        runs = [("orders", connections), ("health", connections), ("orders", 1)]
+        for run_index, (route, count) in enumerate(runs if yappi is None else [runs[0], *runs]):
+            profiling = yappi is not None and run_index == 0  # an extra run, profiled, left out of the table
+            if profiling:
+                yappi.start()
+            cpu_before = _cpu_seconds()
             generator = subprocess.run(
                 [sys.executable, __file__, "--load", url, "--key", key, "--ids", ",".join(ids), "--route", route,
                  "--connections", str(count), "--seconds", str(seconds), "--warmup", str(warmup)],
                 capture_output=True, text=True, timeout=seconds + warmup + 120)
+            cpu = _cpu_seconds() - cpu_before
+            if profiling:
+                yappi.stop()
+                report = _profile_report(yappi)
             if generator.returncode != 0:
                 raise SystemExit(f"the load generator failed: {generator.stderr[-2000:]}")
-            results[f"{route}/{count}"] = json.loads(generator.stdout)
-        report = ""
-        if profiler:
-            text = io.StringIO()
-            pstats.Stats(profiler, stream=text).sort_stats("tottime").print_stats(30)
-            report = text.getvalue()
+            result = json.loads(generator.stdout)
+            result["cpu_ms_per_request"] = cpu * 1000 / max(1, result["served"])
+            if profiling and result["errors"]:
+                raise SystemExit(f"invalid run (profiled): {result['errors']}")
+            if not profiling:
+                results[f"{route}/{count}"] = result
     return results, report
+
+
+def _cpu_seconds() -> float:
+    """This process's CPU time (every thread), not its children's."""
+    times = os.times()
+    return times.user + times.system
+
+
+def _profiler() -> Any:
+    try:
+        import yappi
+    except ImportError:
+        raise SystemExit("--profile needs yappi (every thread's CPU time): pip install yappi") from None
+    yappi.set_clock_type("cpu")
+    yappi.clear_stats()
+    return yappi
+
+
+def _profile_report(yappi: Any) -> str:
+    """Own CPU time by package and by function, every thread of the serving process (profiled
+    figures: the profiler's overhead inflates small functions)."""
+    stats = list(yappi.get_func_stats())
+    total = sum(s.tsub for s in stats) or 1.0
+    packages: collections.Counter[str] = collections.Counter()
+    for s in stats:
+        module = re.sub(r"^.*/lib/python\d+\.\d+/(site-packages/)?", "", s.module.replace(os.sep, "/"))
+        module = module.removeprefix(str(ROOT) + "/")
+        packages[module.split("/", 1)[0].removesuffix(".py") or "(C functions)"] += s.tsub
+    lines = ["own CPU time by package (every thread):"]
+    lines += [f"  {t / total * 100:5.1f}%  {name}" for name, t in packages.most_common(15)]
+    lines.append("top functions by own CPU time:")
+    for s in sorted(stats, key=lambda s: -s.tsub)[:25]:
+        lines.append(f"  {s.tsub / total * 100:5.1f}%  {s.ncall:>8}  {s.full_name[-100:]}")
+    return "\n".join(lines)
 
 
 def table(results: dict[str, dict[str, Any]], connections: int, seconds: float) -> str:
@@ -140,8 +182,8 @@ def table(results: dict[str, dict[str, Any]], connections: int, seconds: float) 
         f"after warm-up; {platform.python_implementation()} {platform.python_version()}, {os.cpu_count()} cores, "
         f"{datetime.date.today().isoformat()}",
         "",
-        "| route | connections | requests/s | p50 | p99 | requests | target |",
-        "|---|---:|---:|---:|---:|---:|---|",
+        "| route | connections | requests/s | p50 | p99 | requests | server CPU / request | target |",
+        "|---|---:|---:|---:|---:|---:|---:|---|",
     ]
     for name, result in results.items():
         route, count = name.split("/")
@@ -151,14 +193,14 @@ def table(results: dict[str, dict[str, Any]], connections: int, seconds: float) 
         target = (f"≥ {TARGET_RPS:,.0f}/s {verdict(rps >= TARGET_RPS)}, p99 ≤ {TARGET_P99_MS:.0f} ms "
                   f"{verdict(p99 <= TARGET_P99_MS)}") if route == "orders" and int(count) == connections else "reference"
         lines.append(f"| {ROUTES[route]} | {count} | {rps:,.0f} | {p50:.1f} ms | {p99:.1f} ms | {result['requests']:,} "
-                     f"| {target} |")
+                     f"| {result['cpu_ms_per_request']:.2f} ms | {target} |")
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="3 s instead of 10 s")
-    parser.add_argument("--profile", action="store_true", help="cProfile the serving process")
+    parser.add_argument("--profile", action="store_true", help="profile the serving process (needs yappi)")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--seconds", type=float, default=None)
     parser.add_argument("--warmup", type=float, default=1.0)
