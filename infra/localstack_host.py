@@ -784,6 +784,7 @@ class LocalStackHost:
         deadline = started + timeout
         try:
             self._wait_healthy(process, deadline, timeout)
+            self._warm_up(deadline)
         except KeyboardInterrupt:
             self.stop(quiet=True)
             raise
@@ -791,6 +792,17 @@ class LocalStackHost:
         self._log(f"LocalStack {LOCALSTACK_VERSION} ready at {self.endpoint} (pid {process.pid}, "
                   f"{self.last_start_seconds:.1f} s)")
         return self.endpoint
+
+    def _warm_up(self, deadline: float) -> None:
+        """Health answers before the services have loaded: a first request to the gateway's root
+        (S3, which every deploy uses first) can then take seconds on a cold machine. Make it here,
+        so 'ready' means a client's first call is answered promptly."""
+        try:
+            urllib.request.urlopen(self.endpoint + "/", timeout=max(1.0, deadline - time.monotonic())).close()
+        except urllib.error.HTTPError:
+            pass  # it answered
+        except (urllib.error.URLError, OSError) as exc:
+            self._log(f"warning: LocalStack's first request did not answer before the start deadline ({exc})")
 
     def _wait_healthy(self, process: subprocess.Popen[bytes], deadline: float, timeout: float) -> None:
         while True:

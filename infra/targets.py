@@ -120,7 +120,7 @@ def check_reachable(target: Target) -> None:
     import urllib.request
 
     try:
-        urllib.request.urlopen(target.endpoint_url, timeout=3)
+        urllib.request.urlopen(target.endpoint_url, timeout=10)  # a cold endpoint may take seconds
     except urllib.error.HTTPError:
         return  # it answered
     except (urllib.error.URLError, OSError) as exc:
