@@ -217,7 +217,7 @@ def _serve(args: argparse.Namespace, say: Callable[[str], None], stop: threading
         server = cloud.serve_http(args.port, args.host)
         assert cloud.plane is not None
         cloud.plane.start()  # event sources poll on the wall clock, as on 'up'
-        sockets = _websocket_apis(cloud, apis)
+        sockets = _websocket_apis(cloud, stack)
         if sockets:
             cloud.serve_websockets(args.ws_port, args.host)
         extras = getattr(workload, "serve_extras", None)
@@ -235,9 +235,11 @@ def _serve(args: argparse.Namespace, say: Callable[[str], None], stop: threading
     return 0
 
 
-def _websocket_apis(cloud: Any, apis: list[str]) -> list[str]:
+def _websocket_apis(cloud: Any, stack: Any) -> list[str]:
+    """The stack's WebSocket APIs (v2 APIs of protocol WEBSOCKET; REST APIs never are)."""
     v2 = cloud.client("apigatewayv2")
-    return [a for a in apis if _is_websocket_api(v2, a)]
+    return [r.physical_id for r in stack.resources if r.type == "AWS::ApiGatewayV2::Api"
+            and v2.get_api(ApiId=r.physical_id)["ProtocolType"] == "WEBSOCKET"]
 
 
 def _say_websocket_urls(cloud: Any, sockets: list[str], say: Callable[[str], None]) -> None:
@@ -247,13 +249,6 @@ def _say_websocket_urls(cloud: Any, sockets: list[str], say: Callable[[str], Non
         api = door.apis.get(api_id)
         for stage in sorted(api.stages if api else []):
             say(f"  WEBSOCKET API {api.name}: {door.url(api_id, stage)}")
-
-
-def _is_websocket_api(v2: Any, api_id: str) -> bool:
-    try:
-        return v2.get_api(ApiId=api_id).get("ProtocolType") == "WEBSOCKET"
-    except Exception:  # noqa: BLE001 - a REST API id is not a v2 API
-        return False
 
 
 def _up(args: argparse.Namespace, say: Callable[[str], None], stop: threading.Event | None) -> int:

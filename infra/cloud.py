@@ -26,6 +26,14 @@ from infra.exceptions import ToolkitError
 from infra.targets import Target, check_reachable, resolve
 
 
+def _put_env(key: str, value: str | None) -> None:
+    """Set a process environment variable; None removes it."""
+    if value is None:
+        os.environ.pop(key, None)
+    else:
+        os.environ[key] = value
+
+
 class Cloud:
     def __init__(self, target: Target, plane: ComputePlane | None = None, mock: Any = None) -> None:
         self.target = target
@@ -83,34 +91,23 @@ class Cloud:
     def _set_env(self, values: dict[str, str | None]) -> None:
         for key, value in values.items():
             self._saved_env.setdefault(key, os.environ.get(key))
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+            _put_env(key, value)
 
     def close(self) -> None:
-        if self._websocket_door is not None:
-            self._websocket_door.stop()
-            self._websocket_door = None
-        if self._front_door_server is not None:
-            self._front_door_server.stop()
-            self._front_door_server = None
+        for door in ("_websocket_door", "_front_door_server", "_invoke_server"):
+            if getattr(self, door) is not None:
+                getattr(self, door).stop()
+                setattr(self, door, None)
         if self._front_door is not None:
             self._front_door.close()
             self._front_door = None
-        if self._invoke_server is not None:
-            self._invoke_server.stop()
-            self._invoke_server = None
         if self.plane is not None:
             self.plane.close()
         if self._mock is not None:
             self._mock.stop()
             self._mock = None
         for key, value in self._saved_env.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+            _put_env(key, value)
 
     def __enter__(self) -> "Cloud":
         return self
@@ -145,13 +142,17 @@ class Cloud:
         return stack
 
     # -- API Gateway --------------------------------------------------------------------------
+    def _require_own_plane(self, what_the_target_serves: str) -> None:
+        """Front doors run on this process's compute plane: embedded and ``up`` (local) only."""
+        if self.plane is None or self.target.name not in ("embedded", "local"):
+            raise ToolkitError(f"the {self.target.name} target serves {what_the_target_serves}")
+
     @property
     def front_door(self) -> Any:
         """The HTTP front door serving this cloud's API Gateway APIs in-process
         (``cloud.front_door.handle(HttpRequest.build(...))``); embedded and ``up`` planes only."""
         if self._front_door is None:
-            if self.plane is None or self.target.name not in ("embedded", "local"):
-                raise ToolkitError(f"the {self.target.name} target serves its APIs itself: use api_url()")
+            self._require_own_plane("its APIs itself: use api_url()")
             from infra.compute.http import FrontDoor
 
             plane = self.plane
@@ -171,8 +172,7 @@ class Cloud:
         """The WebSocket front door for this cloud's WebSocket APIs on a socket (port 0: a free
         one); embedded and ``up`` planes only; it stops with the cloud."""
         if self._websocket_door is None:
-            if self.plane is None or self.target.name not in ("embedded", "local"):
-                raise ToolkitError(f"the {self.target.name} target serves its WebSocket APIs itself")
+            self._require_own_plane("its WebSocket APIs itself")
             from infra.compute.websocket import WebSocketFrontDoor
 
             self._websocket_door = WebSocketFrontDoor(self.client, self.plane.invoke, self.plane.clock,

@@ -14,8 +14,7 @@ import json
 import re
 from typing import Any
 
-from durable_objects import DurableObject, Namespace, ObjectBusyError, object_of_connection
-from durable_objects.sockets import management_client
+from durable_objects import DurableObject, Namespace, ObjectBusyError, object_of_connection, reply
 
 ROOM = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 MAX_MESSAGE = 2000
@@ -50,12 +49,6 @@ def _room(name: str) -> Any:
     return rooms.get(rooms.id_from_name(name))
 
 
-def _reply(event: dict[str, Any], body: dict[str, Any]) -> None:
-    context = event["requestContext"]
-    client = management_client(f"https://{context['domainName']}/{context['stage']}")
-    client.post_to_connection(ConnectionId=context["connectionId"], Data=json.dumps(body).encode())
-
-
 def _text(body: Any) -> str | None:
     """The message's text, or None when the message is not {"message": "<text>"} within limits."""
     try:
@@ -81,14 +74,14 @@ def socket_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
             rooms.get(room_id).leave(connection)
         return {"statusCode": 200}
     if room_id is None:
-        _reply(event, {"type": "error", "error": "this connection is not in a room"})
+        reply(event, {"type": "error", "error": "this connection is not in a room"})
         return {"statusCode": 200}
     if route == "history":
         rooms.get(room_id).history(connection)
         return {"statusCode": 200}
     text = _text(event.get("body"))
     if text is None:
-        _reply(event, {"type": "error", "error": f'send {{"message": "<1-{MAX_MESSAGE} characters>"}} '
+        reply(event, {"type": "error", "error": f'send {{"message": "<1-{MAX_MESSAGE} characters>"}} '
                                                  f'or {{"action": "history"}}'})
         return {"statusCode": 200}
     rooms.get(room_id).post(text, connection)

@@ -17,8 +17,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from durable_objects import DurableObject, InvalidIdError, Namespace, alarm_handler, object_of_connection
-from durable_objects.sockets import management_client
+from durable_objects import DurableObject, InvalidIdError, Namespace, alarm_handler, object_of_connection, reply
 
 WIDTH, HEIGHT = 32, 24
 TICK = 0.5
@@ -109,12 +108,6 @@ def http_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return _json(404, {"error": f"no route {method} {resource}"})
 
 
-def _reply(event: dict[str, Any], body: dict[str, Any]) -> None:
-    context = event["requestContext"]
-    client = management_client(f"https://{context['domainName']}/{context['stage']}")
-    client.post_to_connection(ConnectionId=context["connectionId"], Data=json.dumps(body).encode())
-
-
 def socket_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     request = event["requestContext"]
     route, connection = request["routeKey"], request["connectionId"]
@@ -138,9 +131,9 @@ def socket_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     except (ValueError, KeyError, TypeError):
         valid = False
     if room_id is None or not valid:
-        _reply(event, {"type": "error", "error": f'send {{"action": "place", "cells": [[x, y], ...]}} '
+        reply(event, {"type": "error", "error": f'send {{"action": "place", "cells": [[x, y], ...]}} '
                                                  f'(1-{MAX_CELLS_PER_PLACE} cells)'})
         return {"statusCode": 200}
     live = rooms.get(room_id).place(cells)
-    _reply(event, {"type": "placed", "live": live})
+    reply(event, {"type": "placed", "live": live})
     return {"statusCode": 200}

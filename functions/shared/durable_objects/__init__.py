@@ -9,8 +9,8 @@ from durable_objects.errors import (DurableObjectError, InvalidIdError, LeaseLos
                                     StorageLimitError, UnknownMethodError, UnserializableValueError)
 from durable_objects.ids import ObjectId
 from durable_objects.objects import DurableObject, Namespace, Request, Response, State, Stub
-from durable_objects.sockets import object_of_connection
+from durable_objects.sockets import object_of_connection, reply
 
 __all__ = ["DurableObject", "DurableObjectError", "InvalidIdError", "LeaseLostError", "Namespace", "ObjectBusyError",
            "ObjectId", "Request", "Response", "SchedulerAlarms", "State", "StorageLimitError", "Stub",
-           "UnknownMethodError", "UnserializableValueError", "alarm_handler", "object_of_connection", "run_alarm"]
+           "UnknownMethodError", "UnserializableValueError", "alarm_handler", "object_of_connection", "reply", "run_alarm"]

@@ -83,6 +83,14 @@ def management_client(endpoint: str | None = None) -> Any:
     return runtime.client("apigatewaymanagementapi", endpoint)
 
 
+def reply(event: dict[str, Any], message: Any) -> None:
+    """Post straight back to the connection a WebSocket event came from (outside any object's
+    request, so no output gate applies: used for answers that change no state)."""
+    context = event["requestContext"]
+    client = management_client(f"https://{context['domainName']}/{context['stage']}")
+    client.post_to_connection(ConnectionId=context["connectionId"], Data=json.dumps(message).encode())
+
+
 def deliver(state: Any) -> list[str]:
     """Post the request's queued messages; detach connections that are gone. Returns gone ids."""
     client = management_client(getattr(state.namespace, "websocket_endpoint", None))
