@@ -20,6 +20,7 @@ from botocore.exceptions import WaiterError
 from infra import template as templates
 from infra.exceptions import DeployError, ToolkitError
 from infra.intrinsics import Resolver, creation_order
+from infra.parameters import resolve_parameters
 from infra.providers import PROVIDERS, DeployContext
 from infra.targets import Target
 
@@ -84,6 +85,8 @@ def artifacts_bucket(target: Target, account: str) -> str:
 def deploy(target: Target, template_path: Path, stack_name: str, parameters: dict[str, Any] | None = None,
            progress: Progress = lambda message: None) -> Stack:
     started = time.perf_counter()
+    source = templates.load(template_path)
+    values = resolve_parameters(source.get("Parameters", {}), parameters or {})  # before anything is created
     account = account_id(target)
     bucket = artifacts_bucket(target, account)
     s3 = target.client("s3")
@@ -92,10 +95,9 @@ def deploy(target: Target, template_path: Path, stack_name: str, parameters: dic
         s3.put_object(Bucket=bucket, Key=key, Body=body)
         return f"s3://{bucket}/{key}"
 
-    source = templates.load(template_path)
     packaged = templates.package(source, template_path.parent, upload)
     if target.name in ("embedded", "local"):
-        stack = _deploy_by_api(target, packaged, stack_name, account, parameters or {}, progress)
+        stack = _deploy_by_api(target, packaged, stack_name, account, values, progress)
     else:
         stack = _deploy_by_cloudformation(target, packaged, stack_name, account, parameters or {}, progress)
     stack.deploy_seconds = time.perf_counter() - started
@@ -113,28 +115,12 @@ def load_stack(target: Target, stack_name: str) -> Stack:
     return Stack.from_json(body.decode())
 
 
-def _parameter_values(template: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
-    values: dict[str, Any] = {}
-    for name, spec in template.get("Parameters", {}).items():
-        if name in given:
-            values[name] = given[name]
-        elif "Default" in spec:
-            values[name] = spec["Default"]
-        else:
-            raise DeployError(name, "parameter has no value and no Default")
-        values[name] = str(values[name])  # Ref to a parameter is a string, Number ones too
-    unknown = set(given) - set(template.get("Parameters", {}))
-    if unknown:
-        raise DeployError(sorted(unknown)[0], "not a parameter of this template")
-    return values
-
-
 def _deploy_by_api(target: Target, packaged: dict[str, Any], stack_name: str, account: str,
                    parameters: dict[str, Any], progress: Progress) -> Stack:
     pseudo = {"AWS::Region": target.region, "AWS::AccountId": account, "AWS::StackName": stack_name,
               "AWS::Partition": "aws", "AWS::URLSuffix": "amazonaws.com",
               "AWS::StackId": f"arn:aws:cloudformation:{target.region}:{account}:stack/{stack_name}/local"}
-    values = _parameter_values(packaged, parameters)
+    values = parameters
     cfn = templates.to_cloudformation(packaged, {**values, **pseudo}, target.region)
     stack = Stack(stack_name, target.name, target.region, account)
     deployed: dict[str, Any] = {}

@@ -85,3 +85,11 @@ def test_export_writes_template_and_code_zip_ready_for_sam(tmp_path):
     lint = subprocess.run([sys.executable, "-c", "from cfnlint.runner.cli import main; main()", str(tmp_path / "template.yaml")],
                           capture_output=True, text=True)
     assert lint.returncode == 0, lint.stdout
+
+
+def test_run_with_a_parameter_the_template_refuses_exits_non_zero_with_cloudformations_words(capsys):
+    code, out = run(["run", "file-conversion", "--parameter", "MaxInputBytes=abc"])
+
+    assert code == 1
+    assert "Parameter 'MaxInputBytes' must be a number" in capsys.readouterr().err
+    assert "invocations" not in out
