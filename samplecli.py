@@ -23,6 +23,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from infra import registry
 from infra.exceptions import ToolkitError
 from infra.targets import TARGETS
+from infra.workload import broken
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -156,12 +157,21 @@ def _run(args: argparse.Namespace, say: Callable[[str], None], stop: Any) -> int
         result = workload.run(cloud, stack, progress=lambda m: say(f"  {m}"))
         for line in workload.summary_lines(result):
             say(line)
+        invariants = workload.invariants(result)
+        say("invariants:")
+        for item in invariants:
+            say(item.line())
         if cloud.plane is not None:
             _report_invocations(cloud.plane.executor.invocations, say)
         if args.target != "aws":
             cloud.destroy(stack.name)
             say(f"cleaned up the {args.target} target")
     say(f"done in {time.perf_counter() - started:.2f} s")
+    failed = broken(invariants)
+    if failed:
+        print(f"error: {pattern.name}: {len(failed)} invariant(s) broken: "
+              + "; ".join(item.name for item in failed), file=sys.stderr)
+        return 1
     return 0
 
 
@@ -201,13 +211,10 @@ def _wait_for_stop(stop: threading.Event | None) -> None:
 
 
 def _serve(args: argparse.Namespace, say: Callable[[str], None], stop: threading.Event | None) -> int:
-    import contextlib
-
     from infra.cloud import Cloud
     from infra.compute.clock import WallClock
 
     pattern = registry.get(args.pattern)
-    workload = pattern.workload()
     with Cloud.embedded(clock=WallClock()) as cloud:
         stack = cloud.deploy(pattern.name, _parameters(args))
         apis = [r.physical_id for r in stack.resources
@@ -220,8 +227,7 @@ def _serve(args: argparse.Namespace, say: Callable[[str], None], stop: threading
         sockets = _websocket_apis(cloud, stack)
         if sockets:
             cloud.serve_websockets(args.ws_port, args.host)
-        extras = getattr(workload, "serve_extras", None)
-        with extras(cloud, stack, say) if extras else contextlib.nullcontext():
+        with pattern.serve_extras(cloud, stack, say):
             say(f"serving {pattern.name} on {server.url} (deployed embedded, {len(stack.resources)} resources)")
             for api_id in (a for a in apis if a not in sockets):  # WebSocket APIs: ws:// URLs below
                 api = cloud.front_door.api(api_id)

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
+from typing import TYPE_CHECKING, Any, ContextManager, cast
 
 from infra.exceptions import UnknownPatternError
+from infra.workload import Progress, ServesExtras, Workload
+
+if TYPE_CHECKING:
+    from infra.cloud import Cloud
+    from infra.deploy import Stack
 
 PATTERNS_DIR = Path(__file__).resolve().parent.parent / "patterns"
 
@@ -25,8 +31,15 @@ class Pattern:
     def stack_name(self) -> str:
         return self.name
 
-    def workload(self) -> ModuleType:
-        return importlib.import_module(f"patterns.{self.folder.name}.workload")
+    def workload(self) -> Workload:
+        return cast(Workload, importlib.import_module(f"patterns.{self.folder.name}.workload"))
+
+    def serve_extras(self, cloud: Cloud, stack: Stack, say: Progress) -> ContextManager[Any]:
+        """The workload's own context around ``serve`` (a legacy backend, extra URLs), if it has one."""
+        workload = self.workload()
+        if hasattr(workload, "serve_extras"):
+            return cast(ServesExtras, workload).serve_extras(cloud, stack, say)
+        return contextlib.nullcontext()
 
     @property
     def summary(self) -> str:

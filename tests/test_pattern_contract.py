@@ -24,6 +24,7 @@ def test_pattern_has_template_workload_readme_and_tests(pattern):
     workload = pattern.workload()
     assert callable(workload.run) and callable(workload.summary_lines) and pattern.summary
     assert callable(workload.outcome), "outcome(result): what must come out the same on every target"
+    assert callable(workload.invariants), "invariants(result): what the pattern promises, checked after a run"
     readme = (pattern.folder / "README.md").read_text(encoding="utf-8")
     for section in README_SECTIONS:
         assert section in readme, f"{pattern.name} README lacks '{section}'"

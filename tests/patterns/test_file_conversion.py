@@ -133,3 +133,16 @@ def test_destroy_removes_every_resource_of_the_pattern():
             for remaining in (buckets, queues, topics, functions, roles, mappings):
                 assert resource.physical_id not in remaining, resource.logical_id
             assert not any(resource.attributes.get("Arn") == f for f in functions)
+
+
+def test_workload_invariants_hold_after_a_run_and_catch_a_lost_output(cloud):
+    from patterns.file_conversion import workload
+
+    stack = cloud.deploy("file-conversion")
+    result = workload.run(cloud, stack)
+    assert all(item.held for item in workload.invariants(result)), workload.invariants(result)
+
+    lost = {**result, "outputs": [key for key in result["outputs"] if not key.startswith("zip/photos/")]}
+    broken = [item for item in workload.invariants(lost) if not item.held]
+    assert [item.name for item in broken] == ["every upload ends in an output or a failure record, per conversion"]
+    assert "zip photos/sunset.png" in broken[0].detail
