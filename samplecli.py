@@ -48,6 +48,8 @@ def _parser() -> argparse.ArgumentParser:
     up = commands.add_parser("up", help="serve a local AWS endpoint with the compute plane (Ctrl-C stops)")
     up.add_argument("--port", type=int, default=4566)
     up.add_argument("--host", default="127.0.0.1")
+    up.add_argument("--ws-port", type=int, default=4510,
+                    help="the WebSocket front door's port, for WebSocket APIs deployed into it (0: any free one)")
     serve = commands.add_parser("serve", help="deploy a pattern embedded and serve its APIs over HTTP (Ctrl-C stops)")
     serve.add_argument("pattern", help="a pattern name (see 'list')")
     serve.add_argument("--port", type=int, default=8080, help="the front door's port (0: any free one)")
@@ -104,22 +106,7 @@ def _list(args: argparse.Namespace, say: Callable[[str], None], stop: Any) -> in
 def _open_cloud(args: argparse.Namespace) -> Any:
     from infra.cloud import Cloud
 
-    if args.target == "embedded":
-        return Cloud.embedded(region=args.region or "us-east-1")
-    return Cloud.remote(args.target, args.endpoint_url, args.region, run_functions=args.command == "run")
-
-
-def _who_runs_functions(cloud: Any, args: argparse.Namespace) -> str:
-    if args.target == "embedded":
-        return "the toolkit's compute plane runs the handlers in this process"
-    if args.target == "local":
-        return "the 'up' process runs the handlers (see its output and the /aws/lambda/* log groups)"
-    if cloud.functions_run_by == "target":
-        return f"{args.target} at {cloud.target.endpoint_url or 'its default endpoint'} runs the functions itself"
-    return (f"LocalStack at {cloud.target.endpoint_url} runs without Docker: it runs the event sources and "
-            f"hands each invocation to the toolkit's executor, "
-            + ("which runs the handler in this process" if cloud.plane is not None
-               else "answered while a 'run --target localstack' process is attached"))
+    return Cloud.open(args.target, args.endpoint_url, args.region, run_functions=args.command == "run")
 
 
 def _deploy(args: argparse.Namespace, say: Callable[[str], None], stop: Any) -> int:
@@ -130,8 +117,8 @@ def _deploy(args: argparse.Namespace, say: Callable[[str], None], stop: Any) -> 
             f"({len(stack.resources)} resources)")
         for key, value in stack.outputs.items():
             say(f"  {key}: {value}")
-        say(f"note: {_who_runs_functions(cloud, args)}")
-        if args.target == "embedded":
+        say(f"note: {cloud.who_runs_functions()}")
+        if cloud.target.in_this_process:
             say("note: the embedded target lives in this process only; use 'up' + '--target local' to keep it")
     return 0
 
@@ -149,7 +136,7 @@ def _run(args: argparse.Namespace, say: Callable[[str], None], stop: Any) -> int
     started = time.perf_counter()
     workload = pattern.workload()
     with _open_cloud(args) as cloud:
-        say(f"deploying {pattern.name} to the {args.target} target ({_who_runs_functions(cloud, args)})...")
+        say(f"deploying {pattern.name} to the {args.target} target ({cloud.who_runs_functions()})...")
         stack = cloud.deploy(pattern.name, _parameters(args))
         say(f"deployed {len(stack.resources)} resources in {stack.deploy_seconds:.2f} s")
         for resource in stack.resources:
@@ -161,9 +148,9 @@ def _run(args: argparse.Namespace, say: Callable[[str], None], stop: Any) -> int
         say("invariants:")
         for item in invariants:
             say(item.line())
-        if cloud.plane is not None:
-            _report_invocations(cloud.plane.executor.invocations, say)
-        if args.target != "aws":
+        if cloud.invocations():
+            _report_invocations(cloud.invocations(), say)
+        if not cloud.target.kept_after_run:
             cloud.destroy(stack.name)
             say(f"cleaned up the {args.target} target")
     say(f"done in {time.perf_counter() - started:.2f} s")
@@ -217,23 +204,12 @@ def _serve(args: argparse.Namespace, say: Callable[[str], None], stop: threading
     pattern = registry.get(args.pattern)
     with Cloud.embedded(clock=WallClock()) as cloud:
         stack = cloud.deploy(pattern.name, _parameters(args))
-        apis = [r.physical_id for r in stack.resources
-                if r.type in ("AWS::ApiGateway::RestApi", "AWS::ApiGatewayV2::Api")]
-        if not apis:
-            raise ToolkitError(f"{pattern.name} has no API Gateway API to serve")
-        server = cloud.serve_http(args.port, args.host)
-        assert cloud.plane is not None
-        cloud.plane.start()  # event sources poll on the wall clock, as on 'up'
-        sockets = _websocket_apis(cloud, stack)
-        if sockets:
-            cloud.serve_websockets(args.ws_port, args.host)
+        urls = cloud.serve(stack, args.port, args.ws_port, args.host)  # event sources on the wall clock, as on 'up'
         with pattern.serve_extras(cloud, stack, say):
-            say(f"serving {pattern.name} on {server.url} (deployed embedded, {len(stack.resources)} resources)")
-            for api_id in (a for a in apis if a not in sockets):  # WebSocket APIs: ws:// URLs below
-                api = cloud.front_door.api(api_id)
-                for stage in sorted(api.stages if api else []):
-                    say(f"  {api.kind} API {api.name}: {cloud.api_url(api_id, stage)}")
-            _say_websocket_urls(cloud, sockets, say)
+            say(f"serving {pattern.name} on {cloud.serve_http().url} (deployed embedded, "
+                f"{len(stack.resources)} resources)")
+            for kind, name, url in urls:
+                say(f"  {kind} API {name}: {url}")
             say("Ctrl-C stops")
             _wait_for_stop(stop)
         cloud.destroy(stack.name)
@@ -241,27 +217,12 @@ def _serve(args: argparse.Namespace, say: Callable[[str], None], stop: threading
     return 0
 
 
-def _websocket_apis(cloud: Any, stack: Any) -> list[str]:
-    """The stack's WebSocket APIs (v2 APIs of protocol WEBSOCKET; REST APIs never are)."""
-    v2 = cloud.client("apigatewayv2")
-    return [r.physical_id for r in stack.resources if r.type == "AWS::ApiGatewayV2::Api"
-            and v2.get_api(ApiId=r.physical_id)["ProtocolType"] == "WEBSOCKET"]
-
-
-def _say_websocket_urls(cloud: Any, sockets: list[str], say: Callable[[str], None]) -> None:
-    """The WebSocket APIs are served by the WebSocket front door: print their URLs."""
-    door = cloud.serve_websockets() if sockets else None
-    for api_id in sockets:
-        api = door.apis.get(api_id)
-        for stage in sorted(api.stages if api else []):
-            say(f"  WEBSOCKET API {api.name}: {door.url(api_id, stage)}")
-
-
 def _up(args: argparse.Namespace, say: Callable[[str], None], stop: threading.Event | None) -> int:
     from infra import server
 
-    endpoint = server.start(args.port, args.host)
+    endpoint = server.start(args.port, args.host, ws_port=args.ws_port)
     say(f"local AWS endpoint on {endpoint.url} (region us-east-1, any access key)")
+    say(f"  WebSocket APIs deployed here: {endpoint.websocket_url}/{{api id}}/{{stage}}")
     say(f"  aws --endpoint-url {endpoint.url} s3 ls")
     say(f"  python samplecli.py deploy file-conversion --target local --endpoint-url {endpoint.url}")
     say("Lambda functions deployed here run in this process; Ctrl-C stops")

@@ -98,7 +98,7 @@ def deploy(target: Target, template_path: Path, stack_name: str, parameters: dic
         return f"s3://{bucket}/{key}"
 
     packaged = templates.package(source, template_path.parent, upload)
-    if target.name in ("embedded", "local"):
+    if target.deploys_by_api:
         previous = _stack_record(target, bucket, stack_name)
         stack = _deploy_by_api(target, packaged, stack_name, account, values, progress, previous)
     else:
@@ -272,7 +272,7 @@ def _delete_cloudformation_stack(target: Target, stack_name: str) -> None:
 def _waiter_config(target: Target, patience_seconds: float = 1800.0) -> dict[str, float]:
     """How often to ask CloudFormation whether a stack is done: a local LocalStack settles in
     about a second, so it is asked often; AWS takes minutes, so it is asked less."""
-    delay = 5.0 if target.name == "aws" else 0.25
+    delay = target.stack_poll_seconds
     return {"Delay": delay, "MaxAttempts": int(patience_seconds / delay)}
 
 
