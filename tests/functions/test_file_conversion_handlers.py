@@ -18,11 +18,9 @@ import io
 import json
 import logging
 import os
-import sys
 import uuid
 import zipfile
 from collections.abc import Iterator
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -34,16 +32,12 @@ from PIL import Image
 
 from infra.testing import events
 
-FUNCTION_DIR = Path(__file__).resolve().parents[2] / "functions" / "file_conversion"
-if str(FUNCTION_DIR) not in sys.path:
-    sys.path.insert(0, str(FUNCTION_DIR))
-
-import png_to_jpeg  # noqa: E402
-import thumbnail  # noqa: E402
-import zip_original  # noqa: E402
-from fileconv import keys, samples  # noqa: E402
-from fileconv.errors import ConfigurationError  # noqa: E402
-from fileconv.runner import run_batch  # noqa: E402
+import png_to_jpeg  # functions/file_conversion: on pytest's pythonpath (pyproject.toml), as on Lambda's
+import thumbnail
+import zip_original
+from fileconv import keys, samples
+from fileconv.errors import ConfigurationError
+from fileconv.runner import run_batch
 
 REGION = "us-east-1"
 INPUT_BUCKET = "uploads"
