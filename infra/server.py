@@ -82,6 +82,5 @@ def start(port: int = 4566, host: str = "127.0.0.1", region: str = "us-east-1", 
     target.client("ssm").put_parameter(Name=WEBSOCKET_URL_PARAMETER, Value=websocket_url,
                                        Type="String", Overwrite=True,
                                        Description="where this endpoint's WebSocket APIs are served")
-    runtime.refresh()
-    runtime.start()
+    runtime.start()  # event source mappings are read again every second
     return LocalEndpoint(host, port, server, runtime, mock, websocket_url)

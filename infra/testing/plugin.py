@@ -39,17 +39,18 @@ def events() -> ModuleType:
     return event_factories
 
 
+def wait_until(predicate: Callable[[], bool], seconds: float = 10.0) -> bool:
+    """For what a server does on its own thread (a WebSocket close handled, a command's output
+    printed): look every 10 ms until ``predicate()`` holds; False if it did not within ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while not predicate():
+        if time.monotonic() > deadline:
+            return False
+        threading.Event().wait(0.01)
+    return True
+
+
 @pytest.fixture
 def eventually() -> Callable[..., bool]:
-    """``eventually(predicate, seconds=10)``: for what a server does on its own thread (a
-    WebSocket close handled, a command's output printed): look every 10 ms until it holds."""
-
-    def wait(predicate: Callable[[], bool], seconds: float = 10.0) -> bool:
-        deadline = time.monotonic() + seconds
-        while not predicate():
-            if time.monotonic() > deadline:
-                return False
-            threading.Event().wait(0.01)
-        return True
-
-    return wait
+    """``eventually(predicate, seconds=10)``: ``wait_until`` as a fixture."""
+    return wait_until
