@@ -6,6 +6,7 @@
     python samplecli.py export PATTERN --out DIR
     python samplecli.py up [--port 4566]
     python samplecli.py serve api-gateway [--port 8080]   (its APIs as real HTTP; Ctrl-C stops)
+    python samplecli.py run ./my-sam-app                  (a folder with a template.yaml: your own app)
 """
 
 from __future__ import annotations
@@ -26,13 +27,16 @@ from infra.targets import TARGETS
 from infra.workload import broken
 
 
+PATTERN_HELP = "a pattern name (see 'list'), or the path of a folder holding a template.yaml (your own SAM app)"
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="samplecli.py", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     commands.add_parser("list", help="patterns with one-line summaries")
 
     def with_target(sub: argparse.ArgumentParser) -> None:
-        sub.add_argument("pattern", help="a pattern name (see 'list')")
+        sub.add_argument("pattern", help=PATTERN_HELP)
         sub.add_argument("--target", choices=TARGETS, default="embedded", help="where to deploy (default: embedded)")
         sub.add_argument("--endpoint-url", help="endpoint of the local or localstack target")
         sub.add_argument("--region", help="AWS region (default: AWS_DEFAULT_REGION or us-east-1)")
@@ -42,7 +46,7 @@ def _parser() -> argparse.ArgumentParser:
     with_target(commands.add_parser("deploy", help="deploy a pattern's template to a target"))
     with_target(commands.add_parser("destroy", help="remove everything a deploy created"))
     export = commands.add_parser("export", help="the template and packaged code, for the SAM or AWS CLI")
-    export.add_argument("pattern")
+    export.add_argument("pattern", help=PATTERN_HELP)
     export.add_argument("--out", required=True, type=Path, help="folder to write into")
     export.add_argument("--no-deps", action="store_true", help="zip the code only (no requirements installed)")
     up = commands.add_parser("up", help="serve a local AWS endpoint with the compute plane (Ctrl-C stops)")
@@ -51,7 +55,7 @@ def _parser() -> argparse.ArgumentParser:
     up.add_argument("--ws-port", type=int, default=4510,
                     help="the WebSocket front door's port, for WebSocket APIs deployed into it (0: any free one)")
     serve = commands.add_parser("serve", help="deploy a pattern embedded and serve its APIs over HTTP (Ctrl-C stops)")
-    serve.add_argument("pattern", help="a pattern name (see 'list')")
+    serve.add_argument("pattern", help=PATTERN_HELP)
     serve.add_argument("--port", type=int, default=8080, help="the front door's port (0: any free one)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--ws-port", type=int, default=8081,
@@ -112,7 +116,7 @@ def _open_cloud(args: argparse.Namespace) -> Any:
 def _deploy(args: argparse.Namespace, say: Callable[[str], None], stop: Any) -> int:
     pattern = registry.get(args.pattern)
     with _open_cloud(args) as cloud:
-        stack = cloud.deploy(pattern.name, _parameters(args), progress=lambda m: say(f"  {m}"))
+        stack = cloud.deploy(pattern.folder, _parameters(args), progress=lambda m: say(f"  {m}"))
         say(f"deployed {pattern.name} to {args.target} in {stack.deploy_seconds:.2f} s "
             f"({len(stack.resources)} resources)")
         for key, value in stack.outputs.items():
@@ -134,20 +138,26 @@ def _destroy(args: argparse.Namespace, say: Callable[[str], None], stop: Any) ->
 def _run(args: argparse.Namespace, say: Callable[[str], None], stop: Any) -> int:
     pattern = registry.get(args.pattern)
     started = time.perf_counter()
-    workload = pattern.workload()
+    workload = pattern.workload() if pattern.has_workload else None
     with _open_cloud(args) as cloud:
         say(f"deploying {pattern.name} to the {args.target} target ({cloud.who_runs_functions()})...")
-        stack = cloud.deploy(pattern.name, _parameters(args))
+        stack = cloud.deploy(pattern.folder, _parameters(args))
         say(f"deployed {len(stack.resources)} resources in {stack.deploy_seconds:.2f} s")
         for resource in stack.resources:
             say(f"  {resource.type:<34} {resource.logical_id}")
-        result = workload.run(cloud, stack, progress=lambda m: say(f"  {m}"))
-        for line in workload.summary_lines(result):
-            say(line)
-        invariants = workload.invariants(result)
-        say("invariants:")
-        for item in invariants:
-            say(item.line())
+        invariants = []
+        if workload is None:
+            for key, value in stack.outputs.items():
+                say(f"  output {key}: {value}")
+            say(f"no workload: {pattern.folder} has no workload.py to drive it (deployed, listed, cleaned up)")
+        else:
+            result = workload.run(cloud, stack, progress=lambda m: say(f"  {m}"))
+            for line in workload.summary_lines(result):
+                say(line)
+            invariants = workload.invariants(result)
+            say("invariants:")
+            for item in invariants:
+                say(item.line())
         if cloud.invocations():
             _report_invocations(cloud.invocations(), say)
         if not cloud.target.kept_after_run:
@@ -203,7 +213,7 @@ def _serve(args: argparse.Namespace, say: Callable[[str], None], stop: threading
 
     pattern = registry.get(args.pattern)
     with Cloud.embedded(clock=WallClock()) as cloud:
-        stack = cloud.deploy(pattern.name, _parameters(args))
+        stack = cloud.deploy(pattern.folder, _parameters(args))
         urls = cloud.serve(stack, args.port, args.ws_port, args.host)  # event sources on the wall clock, as on 'up'
         with pattern.serve_extras(cloud, stack, say):
             say(f"serving {pattern.name} on {cloud.serve_http().url} (deployed embedded, "

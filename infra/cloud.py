@@ -114,12 +114,15 @@ class Cloud:
     def client(self, service: str) -> Any:
         return self.target.client(service)
 
-    def deploy(self, pattern: str, parameters: dict[str, Any] | None = None,
+    def deploy(self, pattern: str | Path, parameters: dict[str, Any] | None = None,
                progress: Callable[[str], None] = lambda message: None,
                template: Path | None = None, stack_name: str | None = None) -> deployer.Stack:
-        found = registry.get(pattern) if template is None else None
+        """Deploy a pattern (by name) or a user's SAM app (the path of its folder); the stack's
+        outputs are ``stack.outputs`` (or ``stack["OutputName"]``)."""
+        found = registry.get(str(pattern)) if template is None else None
         path = template or found.template  # type: ignore[union-attr]
-        stack = deployer.deploy(self.target, path, stack_name or pattern, parameters, progress)
+        name = stack_name or (found.name if found is not None else str(pattern))
+        stack = deployer.deploy(self.target, path, name, parameters, progress)
         self._refresh()
         return stack
 

@@ -51,6 +51,14 @@ class Stack:
     deploy_seconds: float = 0.0
     deployed_by: str = "toolkit"  # "toolkit" (resource by resource through the APIs) or "cloudformation"
 
+    def __getitem__(self, output: str) -> Any:
+        """An output's value: ``stack["QueueUrl"]``."""
+        try:
+            return self.outputs[output]
+        except KeyError:
+            raise KeyError(f"{self.name} has no output {output!r} (it has: {', '.join(self.outputs) or 'none'})") \
+                from None
+
     def resource(self, logical_id: str) -> DeployedResource:
         for resource in self.resources:
             if resource.logical_id == logical_id:

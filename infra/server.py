@@ -55,7 +55,8 @@ def port_in_use(host: str, port: int) -> bool:
         return probe.connect_ex((host, port)) == 0
 
 
-def start(port: int = 4566, host: str = "127.0.0.1", region: str = "us-east-1", ws_port: int = 4510) -> LocalEndpoint:
+def start(port: int = 4566, host: str = "127.0.0.1", region: str = "us-east-1", ws_port: int = 0) -> LocalEndpoint:
+    """The endpoint on ``port``, its WebSocket front door on ``ws_port`` (0: a free one; the CLI asks for 4510)."""
     for taken in (port, ws_port):
         if taken and port_in_use(host, taken):
             raise ToolkitError(f"port {taken} on {host} is already in use (another 'up' or LocalStack?): "
@@ -82,6 +83,5 @@ def start(port: int = 4566, host: str = "127.0.0.1", region: str = "us-east-1", 
     target.client("ssm").put_parameter(Name=WEBSOCKET_URL_PARAMETER, Value=websocket_url,
                                        Type="String", Overwrite=True,
                                        Description="where this endpoint's WebSocket APIs are served")
-    runtime.refresh()
-    runtime.start()
+    runtime.start()  # event source mappings are read again every second
     return LocalEndpoint(host, port, server, runtime, mock, websocket_url)

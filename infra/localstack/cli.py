@@ -53,8 +53,9 @@ def main(argv: list[str] | None = None) -> int:
             host.port = recorded  # status, env and stop talk about the instance that runs
         if args.command == "start":
             print(host.start(timeout=args.timeout))
-            if host.running_pid() is not None:
-                detach(host.running_pid())
+            started = host.running_pid()
+            if started is not None:
+                detach(started)
             return 0
         if args.command == "stop":
             host.stop()

@@ -156,7 +156,7 @@ def detach(pid: int) -> None:
     and Popen must not warn that it is still running."""
     child = _CHILDREN.pop(pid, None)
     if child is not None:
-        child._child_created = False  # what Popen.__del__ checks before warning
+        child._child_created = False  # type: ignore[attr-defined] # what Popen.__del__ checks before warning
 
 
 def track(process: subprocess.Popen[bytes]) -> None:

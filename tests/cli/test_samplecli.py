@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import io
-import zipfile
-
+import shutil
 import subprocess
 import sys
+import textwrap
+import zipfile
+from pathlib import Path
 
 import pytest
 
@@ -93,3 +95,100 @@ def test_run_with_a_parameter_the_template_refuses_exits_non_zero_with_cloudform
     assert code == 1
     assert "Parameter 'MaxInputBytes' must be a number" in capsys.readouterr().err
     assert "invocations" not in out
+
+
+SAMPLE_APP = Path(__file__).resolve().parents[1] / "sample_app"
+
+
+def test_run_on_a_folder_without_a_workload_deploys_lists_and_says_so():
+    code, out = run(["run", str(SAMPLE_APP)])
+    assert code == 0, out
+    assert "deploying sample-app to the embedded target" in out
+    assert "AWS::Lambda::EventSourceMapping" in out and "AWS::DynamoDB::Table" in out
+    assert "  output QueueUrl: https://sqs.us-east-1.amazonaws.com/" in out and "output TableName:" in out
+    assert f"no workload: {SAMPLE_APP} has no workload.py" in out
+    assert "cleaned up the embedded target" in out
+
+
+ORDERS_WORKLOAD = '''\
+    """Sends three orders and counts what the table recorded."""
+    import json
+
+    from infra.workload import Invariant
+
+
+    def run(cloud, stack, progress=lambda message: None):
+        for n in range(3):
+            cloud.client("sqs").send_message(QueueUrl=stack["QueueUrl"], MessageBody=json.dumps({"id": n, "item": "tea"}))
+        cloud.drain()
+        return {"recorded": cloud.client("dynamodb").scan(TableName=stack["TableName"])["Count"]}
+
+
+    def summary_lines(result):
+        return [f"recorded {result['recorded']} orders"]
+
+
+    def outcome(result):
+        return result
+
+
+    def invariants(result):
+        return [Invariant("every order sent is recorded", result["recorded"] == EXPECTED, str(result["recorded"]))]
+    '''
+
+
+def _orders_app(tmp_path: Path, expected: int) -> Path:
+    app = tmp_path / "orders_app"
+    shutil.copytree(SAMPLE_APP, app, ignore=shutil.ignore_patterns("__pycache__", "test_*.py"))
+    (app / "workload.py").write_text(textwrap.dedent(ORDERS_WORKLOAD) + f"\n\nEXPECTED = {expected}\n")
+    return app
+
+
+def test_run_on_a_folder_with_a_workload_drives_it_like_a_patterns(tmp_path):
+    code, out = run(["run", str(_orders_app(tmp_path, expected=3))])
+
+    assert code == 0, out
+    assert "deploying orders-app to the embedded target" in out
+    assert "recorded 3 orders" in out and "RecordOrder" in out and "1 errors" not in out
+    assert "held    every order sent is recorded: 3" in out
+
+
+def test_run_whose_invariant_is_broken_says_which_and_exits_non_zero(tmp_path, capsys):
+    code, out = run(["run", str(_orders_app(tmp_path, expected=4))])
+
+    assert code == 1
+    assert "BROKEN  every order sent is recorded: 3" in out and "cleaned up the embedded target" in out
+    assert "1 invariant(s) broken: every order sent is recorded" in capsys.readouterr().err
+
+
+def test_export_takes_a_folder_too(tmp_path):
+    code, out = run(["export", str(SAMPLE_APP), "--out", str(tmp_path), "--no-deps"])
+    assert code == 0, out
+    assert "CodeUri: src.zip" in (tmp_path / "template.yaml").read_text()
+    with zipfile.ZipFile(tmp_path / "src.zip") as archive:
+        assert archive.namelist() == ["orders.py"]
+
+
+def test_a_path_that_holds_no_template_is_a_one_line_error(tmp_path, capsys):
+    code, _ = run(["deploy", str(tmp_path)])
+    assert code == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and f"no folder with a template.yaml at {tmp_path}" in err[0]
+
+
+def test_deploy_and_destroy_a_folder_on_the_up_endpoint():
+    import socket
+
+    from infra import server
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    endpoint = server.start(port, ws_port=0)
+    try:
+        deployed = run(["deploy", str(SAMPLE_APP), "--target", "local", "--endpoint-url", endpoint.url])
+        destroyed = run(["destroy", str(SAMPLE_APP), "--target", "local", "--endpoint-url", endpoint.url])
+    finally:
+        endpoint.stop()
+    assert deployed[0] == 0 and "deployed sample-app to local" in deployed[1] and "  TableName: " in deployed[1]
+    assert destroyed[0] == 0 and "destroyed sample-app on local" in destroyed[1]

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
-from pathlib import Path
 
 import pytest
 from websockets.sync.client import connect
@@ -13,10 +11,6 @@ from infra.cloud import Cloud
 from infra.compute.clock import VirtualClock
 from patterns.api_gateway.client import call
 from patterns.durable_chat import workload
-
-SHARED = Path(__file__).resolve().parents[2] / "functions" / "shared"
-if str(SHARED) not in sys.path:
-    sys.path.insert(0, str(SHARED))
 
 
 @pytest.fixture(scope="module")

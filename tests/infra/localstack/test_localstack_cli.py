@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import socket
-import time
 
 import pytest
 
@@ -90,7 +89,7 @@ def test_start_with_a_missing_shared_installation_fails_in_one_line(tmp_path, ma
     assert "\n" not in str(info.value)
 
 
-def test_real_localstack_s3_sqs_dynamodb_round_trip(tmp_path, make_host):
+def test_real_localstack_s3_sqs_dynamodb_round_trip(tmp_path, make_host, eventually):
     installed = make_host()
     if not installed.is_installed():
         pytest.skip("LocalStack not installed: run `python -m infra.localstack_host install` first")
@@ -130,8 +129,5 @@ def test_real_localstack_s3_sqs_dynamodb_round_trip(tmp_path, make_host):
         assert item == {"pk": {"S": "k"}, "v": {"N": "1"}}
     finally:
         host.stop(quiet=True)
-    deadline = time.monotonic() + 10
-    while pid is not None and processes.is_alive(pid) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert pid is None or not processes.is_alive(pid)
+    assert pid is None or eventually(lambda: not processes.is_alive(pid))
     assert processes.port_is_free(host.port)
