@@ -23,6 +23,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from infra import registry
 from infra.exceptions import ToolkitError
+from infra.ports import require_free
 from infra.targets import TARGETS
 from infra.workload import broken
 
@@ -212,6 +213,9 @@ def _serve(args: argparse.Namespace, say: Callable[[str], None], stop: threading
     from infra.compute.clock import WallClock
 
     pattern = registry.get(args.pattern)
+    require_free(args.host, args.port, "--port")  # before the deploy, not after it
+    if pattern.has_websocket_api:
+        require_free(args.host, args.ws_port, "--ws-port")
     with Cloud.embedded(clock=WallClock()) as cloud:
         stack = cloud.deploy(pattern.folder, _parameters(args))
         urls = cloud.serve(stack, args.port, args.ws_port, args.host)  # event sources on the wall clock, as on 'up'
@@ -231,7 +235,10 @@ def _up(args: argparse.Namespace, say: Callable[[str], None], stop: threading.Ev
     from infra import server
 
     endpoint = server.start(args.port, args.host, ws_port=args.ws_port)
+    endpoint.runtime.watch_invocations(lambda record: say(_invocation_line(record)))
     say(f"local AWS endpoint on {endpoint.url} (region us-east-1, any access key)")
+    say("  for the AWS CLI and SDKs: export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test "
+        f"AWS_DEFAULT_REGION=us-east-1 AWS_ENDPOINT_URL={endpoint.url}")
     say(f"  WebSocket APIs deployed here: {endpoint.websocket_url}/{{api id}}/{{stage}}")
     say(f"  aws --endpoint-url {endpoint.url} s3 ls")
     say(f"  python samplecli.py deploy file-conversion --target local --endpoint-url {endpoint.url}")
@@ -242,6 +249,13 @@ def _up(args: argparse.Namespace, say: Callable[[str], None], stop: threading.Ev
         endpoint.stop()
         say("stopped")
     return 0
+
+
+def _invocation_line(record: dict[str, Any]) -> str:
+    """One line per invocation ``up`` runs; a failure says why (the rest is in /aws/lambda/<name>)."""
+    outcome = f"FAILED {record['error_text']}" if record["error"] else "ok"
+    cold = ", cold start" if record["cold_start"] else ""
+    return f"  {record['function']} {record['duration_ms']:.0f} ms{cold}: {outcome}"
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace, Callable[[str], None], Any], int]] = {

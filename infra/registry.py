@@ -54,6 +54,15 @@ class Pattern:
         spec.loader.exec_module(module)
         return cast(Workload, module)
 
+    @property
+    def has_websocket_api(self) -> bool:
+        """Whether the template declares an API Gateway WebSocket API (serve gives it a port)."""
+        from infra.template import load
+
+        resources = load(self.template).get("Resources", {})
+        return any(r.get("Type") == "AWS::ApiGatewayV2::Api"
+                   and (r.get("Properties") or {}).get("ProtocolType") == "WEBSOCKET" for r in resources.values())
+
     def serve_extras(self, cloud: Cloud, stack: Stack, say: Progress) -> ContextManager[Any]:
         """The workload's own context around ``serve`` (a legacy backend, extra URLs), if it has one."""
         workload = self.workload() if self.has_workload else None

@@ -101,6 +101,11 @@ class Runtime:
             raise ToolkitError(f"the {self.target.name} target runs its event sources itself")
         self.plane.start()
 
+    def watch_invocations(self, watch: Callable[[dict[str, Any]], None]) -> None:
+        """``watch(record)`` after each invocation this process runs (``up`` prints a line each)."""
+        if self.plane is not None:
+            self.plane.executor.watchers.append(watch)
+
     def invocations(self) -> list[dict[str, Any]]:
         """Every invocation this process ran (empty when the target runs the code elsewhere)."""
         return list(self.plane.executor.invocations) if self.plane is not None else []

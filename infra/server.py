@@ -17,7 +17,6 @@ endpoint over HTTP.
 from __future__ import annotations
 
 import os
-import socket
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -25,7 +24,7 @@ from typing import Any
 from infra.compute.clock import WallClock
 from infra.compute.http.wsgi import with_front_door
 from infra.compute.moto_hooks import install as install_moto_hooks
-from infra.exceptions import ToolkitError
+from infra.ports import require_free
 from infra.runtime import Runtime, build_runtime
 from infra.targets import WEBSOCKET_URL_PARAMETER, resolve
 
@@ -50,17 +49,10 @@ class LocalEndpoint:
         self.mock.stop()
 
 
-def port_in_use(host: str, port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        return probe.connect_ex((host, port)) == 0
-
-
 def start(port: int = 4566, host: str = "127.0.0.1", region: str = "us-east-1", ws_port: int = 0) -> LocalEndpoint:
     """The endpoint on ``port``, its WebSocket front door on ``ws_port`` (0: a free one; the CLI asks for 4510)."""
-    for taken in (port, ws_port):
-        if taken and port_in_use(host, taken):
-            raise ToolkitError(f"port {taken} on {host} is already in use (another 'up' or LocalStack?): "
-                               f"choose another with --port / --ws-port")
+    require_free(host, port, "--port")  # another 'up' or LocalStack?
+    require_free(host, ws_port, "--ws-port")
     install_moto_hooks()
     from moto import mock_aws
     from moto.core.config import default_user_config

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import shutil
 import subprocess
 import sys
@@ -192,3 +193,72 @@ def test_deploy_and_destroy_a_folder_on_the_up_endpoint():
         endpoint.stop()
     assert deployed[0] == 0 and "deployed sample-app to local" in deployed[1] and "  TableName: " in deployed[1]
     assert destroyed[0] == 0 and "destroyed sample-app on local" in destroyed[1]
+
+
+@pytest.fixture
+def busy_port():
+    import socket
+
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        yield listener.getsockname()[1]
+
+
+def test_serve_with_a_busy_websocket_port_is_a_one_line_error_before_deploying(busy_port, capsys):
+    code, out = run(["serve", "durable-chat", "--port", "0", "--ws-port", str(busy_port)])
+
+    assert code == 1 and "deploy" not in out
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and f"--ws-port {busy_port}: cannot listen on 127.0.0.1:{busy_port}" in err[0]
+
+
+def test_serve_with_a_busy_http_port_fails_before_deploying(busy_port, capsys):
+    code, out = run(["serve", "api-gateway", "--port", str(busy_port)])
+
+    assert code == 1 and out == ""
+    assert f"--port {busy_port}: cannot listen" in capsys.readouterr().err
+
+
+def test_up_with_a_busy_port_is_a_one_line_error(busy_port, capsys):
+    code, _ = run(["up", "--port", str(busy_port), "--ws-port", "0"])
+
+    assert code == 1
+    assert f"--port {busy_port}: cannot listen" in capsys.readouterr().err
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_up_prints_a_line_per_invocation_and_why_one_failed(eventually):
+    import json
+    import threading
+
+    import boto3
+
+    out, stop = io.StringIO(), threading.Event()
+    port = _free_port()
+    up = threading.Thread(target=samplecli.main, args=(["up", "--port", str(port), "--ws-port", "0"], out, stop))
+    up.start()
+    try:
+        assert eventually(lambda: "Ctrl-C stops" in out.getvalue(), 60)
+        code, deployed = run(["deploy", str(SAMPLE_APP), "--target", "local", "--endpoint-url", f"http://127.0.0.1:{port}"])
+        assert code == 0, deployed
+        function = re.search(r"FunctionName: (\S+)", deployed).group(1)
+        lam = boto3.client("lambda", endpoint_url=f"http://127.0.0.1:{port}", region_name="us-east-1",
+                           aws_access_key_id="test", aws_secret_access_key="test")
+        lam.invoke(FunctionName=function, Payload=json.dumps({"Records": []}))
+        lam.invoke(FunctionName=function, Payload=json.dumps({"no": "records"}))
+        assert eventually(lambda: "FAILED KeyError" in out.getvalue(), 60)
+    finally:
+        stop.set()
+        up.join(30)
+    text = out.getvalue()
+    assert "export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=us-east-1" in text
+    assert re.search(rf"  {function} \d+ ms, cold start: ok", text)
+    assert re.search(rf"  {function} \d+ ms: FAILED KeyError: 'Records'", text)
