@@ -1,0 +1,111 @@
+"""Limits: what the template sets on each resource, next to the AWS quota that bounds that kind
+of resource (AWS's published default quotas, some adjustable; see the compare report for
+measured figures)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from infra.docs.markdown import code, table
+from infra.docs.model import EVENT_SOURCE_MAPPING, Graph
+from infra.docs.source import PatternSource
+from infra.docs.values import number, refs, shown
+
+QUOTAS = {
+    "AWS::Lambda::Function": "1,000 concurrent executions per Region by default, shared by every function; each "
+                             "function scales by 1,000 environments per 10 s; timeout ≤ 900 s; memory 128–10,240 MB",
+    "AWS::ApiGateway::RestApi": "10,000 requests/s with a 5,000 burst per account and Region (less in newer Regions); "
+                                "29 s integration timeout; 10 MB payload",
+    "AWS::ApiGatewayV2::Api:WEBSOCKET": "128 KB messages (32 KB frames); a connection lasts ≤ 2 h and ≤ 10 min idle; "
+                                        "500 new connections/s per account and Region",
+    "AWS::ApiGatewayV2::Api:HTTP": "10,000 requests/s per account and Region; 30 s integration timeout; 10 MB payload",
+    "AWS::SQS::Queue": "standard queues: nearly unlimited throughput; FIFO: 300 API calls/s per action "
+                       "(3,000 messages/s in batches of 10) without high-throughput mode, ordered per message group",
+    "AWS::Kinesis::Stream": "per shard 1 MB/s or 1,000 records/s in, 2 MB/s out",
+    "AWS::DynamoDB::Table": "per partition 1,000 WCU and 3,000 RCU per second; items ≤ 400 KB; "
+                            "TransactWriteItems ≤ 100 actions, 4 MB",
+    "AWS::StepFunctions::StateMachine": "Standard: exactly-once, up to 1 year, 25,000 history events, priced per state "
+                                        "transition; Express: at-least-once, up to 5 minutes, priced per request and "
+                                        "duration; payload ≤ 256 KB",
+    "AWS::S3::Bucket": "3,500 PUT/COPY/POST/DELETE and 5,500 GET/HEAD requests/s per prefix",
+}
+
+
+def _quota_key(resource: dict[str, Any]) -> str:
+    kind = resource.get("Type", "")
+    if kind == "AWS::ApiGatewayV2::Api":
+        return f"{kind}:{str((resource.get('Properties') or {}).get('ProtocolType', 'HTTP')).upper()}"
+    return kind
+
+
+def _set_here(source: PatternSource, graph: Graph, lid: str, resource: dict[str, Any]) -> str:
+    props = resource.get("Properties") or {}
+    params = source.parameters
+    kind = resource.get("Type", "")
+    if kind == "AWS::Lambda::Function":
+        parts = [f"timeout {shown(props.get('Timeout', 3), params)} s", f"memory {shown(props.get('MemorySize', 128), params)} MB"]
+        if "ReservedConcurrentExecutions" in props:
+            parts.append(f"reserved concurrency {shown(props['ReservedConcurrentExecutions'], params)}")
+        return ", ".join(parts)
+    if kind == "AWS::SQS::Queue":
+        return _queue(source, graph, lid, props)
+    if kind == "AWS::Kinesis::Stream":
+        shards = number(props.get("ShardCount"), params)
+        if (props.get("StreamModeDetails") or {}).get("StreamMode") == "ON_DEMAND" or shards is None:
+            return "on-demand capacity"
+        count = int(shards)
+        return f"{count} shard(s): {count} MB/s or {count * 1000:,} records/s in, {2 * count} MB/s out"
+    if kind == "AWS::DynamoDB::Table":
+        mode = shown(props.get("BillingMode", "PROVISIONED"), params)
+        throughput = props.get("ProvisionedThroughput") or {}
+        if throughput:
+            mode += (f" ({shown(throughput.get('ReadCapacityUnits'), params)} RCU, "
+                     f"{shown(throughput.get('WriteCapacityUnits'), params)} WCU)")
+        return f"billing {mode}"
+    if kind == "AWS::StepFunctions::StateMachine":
+        return f"type {shown(props.get('StateMachineType', 'STANDARD'), params)}"
+    if kind in ("AWS::ApiGateway::RestApi", "AWS::ApiGatewayV2::Api"):
+        return _api(source, lid)
+    return ""
+
+
+def _queue(source: PatternSource, graph: Graph, lid: str, props: dict[str, Any]) -> str:
+    params = source.parameters
+    visibility = number(props.get("VisibilityTimeout", 30), params) or 30.0
+    parts = [f"visibility timeout {shown(props.get('VisibilityTimeout', 30), params)} s"]
+    if props.get("FifoQueue") in (True, "true"):
+        parts.append("FIFO")
+    for edge in graph.out_of(lid, (EVENT_SOURCE_MAPPING,)):
+        timeout = number(((source.resources.get(edge.target) or {}).get("Properties") or {}).get("Timeout", 3), params) or 3.0
+        advice = "meets" if visibility >= 6 * timeout else "is below"
+        parts.append(f"{advice} AWS's advice of ≥ 6 × {edge.target}'s timeout ({6 * timeout:g} s)")
+    return ", ".join(parts)
+
+
+def _api(source: PatternSource, api: str) -> str:
+    parts = []
+    for lid, resource in sorted(source.resources.items()):
+        props = resource.get("Properties") or {}
+        if resource.get("Type") != "AWS::ApiGateway::UsagePlan" or api not in refs(props.get("ApiStages")):
+            continue
+        throttle, quota = props.get("Throttle") or {}, props.get("Quota") or {}
+        if throttle:
+            parts.append(f"usage plan {lid}: {shown(throttle.get('RateLimit'), source.parameters)} requests/s, "
+                         f"burst {shown(throttle.get('BurstLimit'), source.parameters)}")
+        if quota:
+            parts.append(f"quota {shown(quota.get('Limit'), source.parameters)} per {shown(quota.get('Period'), source.parameters)}")
+    return ", ".join(parts)
+
+
+def limits_section(source: PatternSource, graph: Graph) -> str:
+    rows = []
+    for lid, resource in sorted(source.resources.items()):
+        here = _set_here(source, graph, lid, resource)
+        quota = QUOTAS.get(_quota_key(resource), "")
+        if here or quota:
+            rows.append((code(lid), here, quota))
+    if not rows:
+        return "No resource here has a limit worth stating."
+    return ("What the template sets, next to the AWS default quota for that kind of resource "
+            "(published defaults; several are adjustable per account).\n\n"
+            + table(("resource", "set by the template", "AWS quota"), rows))
