@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from infra.docs.graph import kind_of
 from infra.docs.markdown import code, table
 from infra.docs.model import EVENT_SOURCE_MAPPING, Graph
 from infra.docs.source import PatternSource
@@ -73,6 +74,9 @@ def _queue(source: PatternSource, graph: Graph, lid: str, props: dict[str, Any])
     params = source.parameters
     visibility = number(props.get("VisibilityTimeout", 30), params) or 30.0
     parts = [f"visibility timeout {shown(props.get('VisibilityTimeout', 30), params)} s"]
+    retention = number(props.get("MessageRetentionPeriod"), params)
+    if retention is not None:
+        parts.append(f"messages kept {retention / 86400:g} days")
     if props.get("FifoQueue") in (True, "true"):
         parts.append("FIFO")
     for edge in graph.out_of(lid, (EVENT_SOURCE_MAPPING,)):
@@ -98,14 +102,16 @@ def _api(source: PatternSource, api: str) -> str:
 
 
 def limits_section(source: PatternSource, graph: Graph) -> str:
-    rows = []
+    rows, quotas = [], {}
     for lid, resource in sorted(source.resources.items()):
         here = _set_here(source, graph, lid, resource)
-        quota = QUOTAS.get(_quota_key(resource), "")
-        if here or quota:
-            rows.append((code(lid), here, quota))
-    if not rows:
-        return "No resource here has a limit worth stating."
-    return ("What the template sets, next to the AWS default quota for that kind of resource "
-            "(published defaults; several are adjustable per account).\n\n"
-            + table(("resource", "set by the template", "AWS quota"), rows))
+        if here:
+            rows.append((code(lid), here))
+        key = _quota_key(resource)
+        if key in QUOTAS:
+            quotas.setdefault(kind_of(resource.get("Type", ""), resource.get("Properties") or {}), QUOTAS[key])
+    parts = [table(("resource", "set by the template"), rows)] if rows else []
+    if quotas:
+        parts.append("AWS's default quotas for these kinds of resources (published defaults; several are adjustable "
+                     "per account):\n\n" + table(("kind", "AWS quota"), sorted(quotas.items())))
+    return "\n\n".join(parts) if parts else "No resource here has a limit worth stating."

@@ -90,6 +90,11 @@ def failure_handling(source: PatternSource, graph: Graph) -> str:
             where = ", ".join(code(k.target) for k in kept) if kept else "nowhere (no DLQ or on-failure destination)"
             lines.append(f"{code(edge.source)} → {code(edge.target)} is asynchronous: "
                          f"{asynchronous_retries(source, edge.target)} retries, then the event goes to {where}.")
+        if edge.kind == SNS_SUBSCRIPTION and not graph.out_of(edge.source, (DEAD_LETTER_QUEUE,)):
+            lines.append(f"{code(edge.source)} → {code(edge.target)}: SNS retries server-side delivery failures by its "
+                         "delivery policy (to SQS and Lambda: 100,015 attempts over 23 days) and not client-side ones "
+                         "(a deleted queue, a denying policy); with no subscription dead-letter queue, an "
+                         "undelivered message is lost.")
         if edge.kind == API_INTEGRATION:
             lines.append(f"{code(edge.source)} → {code(edge.target)} ({edge.label}) is synchronous: "
                          "an error or a timeout goes back to the caller (API Gateway's 5xx), nothing is retried.")
