@@ -15,6 +15,8 @@ from infra.docs.values import refs, shown, text
 
 _METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "x-amazon-apigateway-any-method")
 _INTEGRATION_KEY = "x-amazon-apigateway-integration"
+_SHOWN: tuple[str, ...] = ("type", "IntegrationType", "timeoutInMillis", "TimeoutInMillis", "payloadFormatVersion",
+                           "PayloadFormatVersion")
 _PLACEHOLDER = re.compile(r"\$\{([A-Za-z0-9_]+)\}")
 
 
@@ -22,14 +24,12 @@ def api_integrations(ctx: Context) -> Iterator[Edge]:
     routes: dict[tuple[str, str], list[tuple[str, tuple[tuple[str, str], ...]]]] = defaultdict(list)
     for api, route, integration in _declared_integrations(ctx):
         for target in _integration_targets(ctx, api, route, integration):
-            found = tuple((key, shown(integration[key], ctx.parameters))
-                          for key in ("type", "Type", "IntegrationType", "timeoutInMillis", "TimeoutInMillis",
-                                      "payloadFormatVersion", "PayloadFormatVersion") if key in integration)
-            routes[(api, target)].append((route, found))
+            shown_settings = tuple((key, shown(integration[key], ctx.parameters)) for key in _SHOWN if key in integration)
+            routes[(api, target)].append((route, shown_settings))
     for (api, target), items in sorted(routes.items()):
         labels = sorted({route for route, _ in items})
-        found = tuple(sorted({pair for _, pairs in items for pair in pairs}))
-        yield Edge(api, target, API_INTEGRATION, ", ".join(labels), api, found)
+        merged = tuple(sorted({pair for _, pairs in items for pair in pairs}))
+        yield Edge(api, target, API_INTEGRATION, ", ".join(labels), api, merged)
 
 
 def _declared_integrations(ctx: Context) -> Iterator[tuple[str, str, dict[str, Any]]]:

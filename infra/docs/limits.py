@@ -102,7 +102,8 @@ def _api(source: PatternSource, api: str) -> str:
 
 
 def limits_section(source: PatternSource, graph: Graph) -> str:
-    rows, quotas = [], {}
+    rows: list[tuple[str, str]] = []
+    quotas: dict[str, str] = {}
     for lid, resource in sorted(source.resources.items()):
         here = _set_here(source, graph, lid, resource)
         if here:
