@@ -32,6 +32,11 @@ def _fill(node: Node) -> str:
     return next((colour for word, colour in _FILL if word in node.kind), "#ffffff")
 
 
+def _title(node: Node, line_break: str) -> str:
+    """A box's text: logical id and kind; a party outside the template (its id made up) by its kind alone."""
+    return f"{node.id}{line_break}{node.kind}" if node.type else node.kind
+
+
 def _quoted(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
@@ -61,7 +66,7 @@ def dot_source(name: str, graph: Graph) -> str:
              '  node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize=10, color="#555555"];',
              '  edge [fontname="Helvetica", fontsize=8];']
     for node in graph.nodes.values():
-        lines.append(f"  {_quoted(node.id)} [label={_quoted(node.id + chr(10) + node.kind)}, "
+        lines.append(f"  {_quoted(node.id)} [label={_quoted(_title(node, chr(10)))}, "
                      f"fillcolor={_quoted(_fill(node))}];")
     for edge in graph.edges:
         lines.append(f"  {_quoted(edge.source)} -> {_quoted(edge.target)} "
@@ -98,7 +103,7 @@ def _mermaid_text(value: str) -> str:
 def mermaid(graph: Graph) -> str:
     lines = ["flowchart LR"]
     for node in graph.nodes.values():
-        lines.append(f'  {_mermaid_id(node.id)}["{_mermaid_text(node.id)}<br/>{_mermaid_text(node.kind)}"]')
+        lines.append(f'  {_mermaid_id(node.id)}["{_mermaid_text(_title(node, "<br/>"))}"]')
     for edge in graph.edges:
         arrow = "-.->" if edge.kind in (DEAD_LETTER_QUEUE, DESTINATION, REFERENCE) else "-->"
         label = _edge_label(edge)

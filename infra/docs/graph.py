@@ -83,7 +83,7 @@ def _client_calls(ctx: Context, found: list[Edge]) -> list[Edge]:
             calls.append((lid, "puts"))
     if not calls:
         return []
-    ctx.external(CLIENT, "client")
+    ctx.external(CLIENT, "Client")
     return [Edge(CLIENT, lid, CLIENT_CALL, label) for lid, label in calls]
 
 

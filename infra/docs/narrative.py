@@ -13,8 +13,14 @@ from infra.docs.sections import ASYNC_KINDS, asynchronous_retries
 from infra.docs.source import PatternSource
 
 
+def _name(graph: Graph, node_id: str) -> str:
+    """A resource by its logical id; a party outside the template (its id made up) by what it is."""
+    node = graph.nodes.get(node_id)
+    return code(node_id) if node is None or node.type else node.kind
+
+
 def _step(edge: Edge, graph: Graph) -> str:
-    source, target, label = code(edge.source), code(edge.target), edge.label
+    source, target, label = _name(graph, edge.source), _name(graph, edge.target), edge.label
     if edge.kind == CLIENT_CALL:
         if label == "puts":
             return f"A client puts into {target} ({graph.nodes[edge.target].kind})."
@@ -69,13 +75,13 @@ def flow_steps(graph: Graph) -> str:
 def failure_handling(source: PatternSource, graph: Graph) -> str:
     lines = []
     for edge in graph.of_kind(DEAD_LETTER_QUEUE):
-        lines.append(f"{code(edge.source)} → dead-letter queue {code(edge.target)} ({edge.label}).")
+        lines.append(f"{_name(graph, edge.source)} → dead-letter queue {_name(graph, edge.target)} ({edge.label}).")
     for edge in graph.of_kind(DESTINATION):
-        lines.append(f"{code(edge.source)} → destination {code(edge.target)} ({edge.label}).")
+        lines.append(f"{_name(graph, edge.source)} → destination {_name(graph, edge.target)} ({edge.label}).")
     for edge in graph.of_kind(EVENT_SOURCE_MAPPING):
         settings = dict(edge.settings)
         partial = "ReportBatchItemFailures" in settings.get("FunctionResponseTypes", "")
-        line = (f"{code(edge.source)} → {code(edge.target)}: "
+        line = (f"{_name(graph, edge.source)} → {_name(graph, edge.target)}: "
                 + ("partial batch responses (only the failed records are retried)" if partial
                    else "a failed batch is retried as a whole"))
         for key in ("MaximumRetryAttempts", "BisectBatchOnFunctionError", "MaximumRecordAgeInSeconds"):
@@ -87,20 +93,20 @@ def failure_handling(source: PatternSource, graph: Graph) -> str:
     for edge in graph.edges:
         if edge.kind in ASYNC_KINDS and graph.nodes[edge.target].type == "AWS::Lambda::Function":
             kept = graph.out_of(edge.target, (DEAD_LETTER_QUEUE, DESTINATION))
-            where = ", ".join(code(k.target) for k in kept) if kept else "nowhere (no DLQ or on-failure destination)"
-            lines.append(f"{code(edge.source)} → {code(edge.target)} is asynchronous: "
+            where = ", ".join(_name(graph, k.target) for k in kept) if kept else "nowhere (no DLQ or on-failure destination)"
+            lines.append(f"{_name(graph, edge.source)} → {_name(graph, edge.target)} is asynchronous: "
                          f"{asynchronous_retries(source, edge.target)} retries, then the event goes to {where}.")
         if edge.kind == SNS_SUBSCRIPTION and not graph.out_of(edge.source, (DEAD_LETTER_QUEUE,)):
-            lines.append(f"{code(edge.source)} → {code(edge.target)}: SNS retries server-side delivery failures by its "
+            lines.append(f"{_name(graph, edge.source)} → {_name(graph, edge.target)}: SNS retries server-side delivery failures by its "
                          "delivery policy (to SQS and Lambda: 100,015 attempts over 23 days) and not client-side ones "
                          "(a deleted queue, a denying policy); with no subscription dead-letter queue, an "
                          "undelivered message is lost.")
         if edge.kind == API_INTEGRATION:
-            lines.append(f"{code(edge.source)} → {code(edge.target)} ({edge.label}) is synchronous: "
+            lines.append(f"{_name(graph, edge.source)} → {_name(graph, edge.target)} ({edge.label}) is synchronous: "
                          "an error or a timeout goes back to the caller (API Gateway's 5xx), nothing is retried.")
         if edge.kind == STATE_MACHINE_TASK:
             retries = [json.loads(value) for key, value in edge.settings if key == "Retry"]
-            lines.append(f"{code(edge.source)} → {code(edge.target)} ({edge.label}): " + (
+            lines.append(f"{_name(graph, edge.source)} → {_name(graph, edge.target)} ({edge.label}): " + (
                 "retried on " + "; ".join(", ".join(r.get("ErrorEquals", [])) + f" up to {r.get('MaxAttempts', 3)} times"
                                           for r in retries)
                 if retries else "no Retry: a failing task fails the execution") + ".")
