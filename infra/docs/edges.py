@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from infra.docs.model import (ALARM_ACTION, DEAD_LETTER_QUEUE, DESTINATION, EVENT_SOURCE_MAPPING,
+from infra.docs.model import (ALARM_ACTION, DEAD_LETTER_QUEUE, DESTINATION, EVENT_SOURCE_MAPPING, PIPE,
                               S3_NOTIFICATION, SCHEDULE, SNS_SUBSCRIPTION, Context, Edge, settings)
 from infra.docs.values import as_list, shown, text
 
@@ -33,6 +33,19 @@ def event_source_mappings(ctx: Context) -> Iterator[Edge]:
         destination = ctx.target(failure) if failure is not None else None
         if destination:
             yield Edge(function, destination, DESTINATION, "on failure (mapping's records)", lid)
+
+
+def pipes(ctx: Context) -> Iterator[Edge]:
+    """EventBridge Pipes: source -> pipe -> (enrichment) -> target."""
+    for lid, props in ctx.of_type("AWS::Pipes::Pipe"):
+        source = ctx.target(props.get("Source"))
+        if source:
+            found = settings(props.get("SourceParameters") or {}, (), ctx.parameters)
+            yield Edge(source, lid, PIPE, "source", lid, found)
+        for key in ("Enrichment", "Target"):
+            target = ctx.target(props.get(key))
+            if target:
+                yield Edge(lid, target, PIPE, key.lower(), lid)
 
 
 def _mapping_label(props: dict[str, Any], parameters: dict[str, Any]) -> str:
@@ -86,6 +99,9 @@ def _subscription(ctx: Context, topic: str, props: dict[str, Any], origin: str) 
 def rules_and_schedules(ctx: Context) -> Iterator[Edge]:
     for lid, props in ctx.of_type("AWS::Events::Rule"):
         when = props.get("ScheduleExpression") or _pattern_label(props.get("EventPattern"))
+        bus = ctx.target(props.get("EventBusName")) if "EventBusName" in props else None
+        if bus:
+            yield Edge(bus, lid, SCHEDULE, text(when), lid)
         for item in props.get("Targets", []):
             yield from _timed_target(ctx, lid, item, "Arn", text(when))
     for lid, props in ctx.of_type("AWS::Scheduler::Schedule"):

@@ -25,6 +25,7 @@ KINDS = {
     "AWS::Events::EventBus": "EventBridge bus",
     "AWS::Scheduler::Schedule": "EventBridge Scheduler schedule",
     "AWS::CloudWatch::Alarm": "CloudWatch alarm",
+    "AWS::Pipes::Pipe": "EventBridge pipe",
 }
 
 # resources that wire others together: they become edges and table rows, not boxes
@@ -43,7 +44,7 @@ _ENTRY_TYPES = ("AWS::S3::Bucket", "AWS::SQS::Queue", "AWS::SNS::Topic", "AWS::K
 
 Finder = Callable[[Context], Iterator[Edge]]
 FINDERS: tuple[Finder, ...] = (
-    edges.event_source_mappings, edges.s3_notifications, edges.sns_subscriptions, edges.rules_and_schedules,
+    edges.event_source_mappings, edges.pipes, edges.s3_notifications, edges.sns_subscriptions, edges.rules_and_schedules,
     edges.alarms, edges.dead_letter_queues, edges.invoke_destinations,
     integrations.api_integrations, integrations.state_machine_tasks,
 )

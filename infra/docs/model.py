@@ -15,14 +15,15 @@ S3_NOTIFICATION = "S3 notification"
 SNS_SUBSCRIPTION = "SNS subscription"
 API_INTEGRATION = "API integration"
 STATE_MACHINE_TASK = "state machine task"
-SCHEDULE = "schedule"
+SCHEDULE = "rule or schedule"
+PIPE = "pipe"
 ALARM_ACTION = "alarm action"
 DEAD_LETTER_QUEUE = "dead-letter queue"
 DESTINATION = "destination"
 CLIENT_CALL = "client call"
 REFERENCE = "reference"  # a Ref/GetAtt (or name) in a function's environment or permissions
 
-FLOW_KINDS = (CLIENT_CALL, API_INTEGRATION, S3_NOTIFICATION, SNS_SUBSCRIPTION, EVENT_SOURCE_MAPPING,
+FLOW_KINDS = (CLIENT_CALL, API_INTEGRATION, S3_NOTIFICATION, SNS_SUBSCRIPTION, EVENT_SOURCE_MAPPING, PIPE,
               STATE_MACHINE_TASK, SCHEDULE, ALARM_ACTION)
 FAILURE_KINDS = (DEAD_LETTER_QUEUE, DESTINATION)
 
@@ -80,11 +81,11 @@ class Context:
 
     def targets(self, value: Any) -> list[str]:
         """The graph nodes a value points at: by Ref/GetAtt/Sub, or by a resource's explicit name
-        written into an ARN or a URL."""
+        (the value itself, or written into an ARN)."""
         found = refs(value, set(self.resources))
         written = text(value)
         for name, logical_id in self._names.items():
-            if re.search(rf"(^|[:/]){re.escape(name)}($|[:/])", written):
+            if written == name or ("arn:" in written and re.search(rf"[:/]{re.escape(name)}($|[:/])", written)):
                 found.add(logical_id)
         return sorted(node for node in found if node in self.nodes)
 

@@ -7,7 +7,7 @@ from collections import deque
 
 from infra.docs.markdown import code
 from infra.docs.model import (ALARM_ACTION, API_INTEGRATION, CLIENT_CALL, DEAD_LETTER_QUEUE, DESTINATION,
-                              EVENT_SOURCE_MAPPING, FLOW_KINDS, REFERENCE, S3_NOTIFICATION, SCHEDULE,
+                              EVENT_SOURCE_MAPPING, FLOW_KINDS, PIPE, REFERENCE, S3_NOTIFICATION, SCHEDULE,
                               SNS_SUBSCRIPTION, STATE_MACHINE_TASK, Edge, Graph)
 from infra.docs.sections import ASYNC_KINDS, asynchronous_retries
 from infra.docs.source import PatternSource
@@ -34,6 +34,8 @@ def _step(edge: Edge, graph: Graph) -> str:
         return f"{source} delivers a copy of each message to {target} ({label} subscription)."
     if edge.kind == EVENT_SOURCE_MAPPING:
         return f"Lambda polls {source} and invokes {target} with batches ({label or 'default settings'})."
+    if edge.kind == PIPE:
+        return f"{target} reads from {source}." if label == "source" else f"{source} sends to {target} ({label})."
     if edge.kind == STATE_MACHINE_TASK:
         return f"{source} calls {target} in the Task state {label}."
     if edge.kind == SCHEDULE:

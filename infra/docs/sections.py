@@ -7,14 +7,14 @@ from typing import Any
 
 from infra.docs.graph import kind_of
 from infra.docs.markdown import code, settings_text, table
-from infra.docs.model import (API_INTEGRATION, DEAD_LETTER_QUEUE, DESTINATION, EVENT_SOURCE_MAPPING, FLOW_KINDS,
-                              Graph)
+from infra.docs.model import (ALARM_ACTION, API_INTEGRATION, DEAD_LETTER_QUEUE, DESTINATION, EVENT_SOURCE_MAPPING,
+                              FLOW_KINDS, S3_NOTIFICATION, SCHEDULE, SNS_SUBSCRIPTION, Graph)
 from infra.docs.permissions import function_roles, managed_policies, statements
 from infra.docs.source import PatternSource
 from infra.docs.values import as_list, refs, shown, text
 
 _LONGEST_VALUE = 80
-ASYNC_KINDS = ("S3 notification", "SNS subscription", "schedule", "alarm action")
+ASYNC_KINDS = (S3_NOTIFICATION, SNS_SUBSCRIPTION, SCHEDULE, ALARM_ACTION)
 
 
 def _scalars(properties: dict[str, Any], parameters: dict[str, Any]) -> str:

@@ -4,7 +4,7 @@ translated by the toolkit's own loader (SAM events become the CloudFormation AWS
 from __future__ import annotations
 
 from infra.docs.model import (ALARM_ACTION, API_INTEGRATION, CLIENT_CALL, DEAD_LETTER_QUEUE, DESTINATION,
-                              EVENT_SOURCE_MAPPING, REFERENCE, S3_NOTIFICATION, SCHEDULE, SNS_SUBSCRIPTION,
+                              EVENT_SOURCE_MAPPING, PIPE, REFERENCE, S3_NOTIFICATION, SCHEDULE, SNS_SUBSCRIPTION,
                               STATE_MACHINE_TASK)
 
 
@@ -364,3 +364,35 @@ def test_a_function_environment_and_role_give_reference_edges_labelled_by_what_n
     assert edge(graph, "Writer", "Table", REFERENCE).label == "TABLE, dynamodb (IAM)"
     assert edge(graph, "Writer", "Output", REFERENCE).label == "s3 (IAM)"
     assert not any(node.type.startswith("AWS::IAM::") for node in graph.nodes.values())  # roles are not boxes
+
+
+def test_a_rule_on_a_custom_bus_and_a_pipe_are_flow_edges(graph_of):
+    graph = graph_of("""
+        Resources:
+          Bus: {Type: AWS::Events::EventBus, Properties: {Name: orders}}
+          Shipped: {Type: AWS::Serverless::Function}
+          OnShipped:
+            Type: AWS::Events::Rule
+            Properties:
+              EventBusName: !Ref Bus
+              EventPattern: {source: [shop], detail-type: [shipped]}
+              Targets: [{Id: fn, Arn: !GetAtt Shipped.Arn}]
+          Changes: {Type: AWS::SQS::Queue}
+          Sink: {Type: AWS::SNS::Topic}
+          PipeRole:
+            Type: AWS::IAM::Role
+            Properties:
+              AssumeRolePolicyDocument: {Statement: [{Effect: Allow, Principal: {Service: pipes.amazonaws.com}, Action: sts:AssumeRole}]}
+          Forward:
+            Type: AWS::Pipes::Pipe
+            Properties:
+              RoleArn: !GetAtt PipeRole.Arn
+              Source: !GetAtt Changes.Arn
+              SourceParameters: {SqsQueueParameters: {BatchSize: 5}}
+              Target: !Ref Sink
+        """)
+    assert "detail-type=shipped" in edge(graph, "Bus", "OnShipped", SCHEDULE).label
+    assert edge(graph, "OnShipped", "Shipped", SCHEDULE)
+    assert edge(graph, "Client", "Bus", CLIENT_CALL).label == "puts"
+    assert "BatchSize" in dict(edge(graph, "Changes", "Forward", PIPE).settings)["SqsQueueParameters"]
+    assert edge(graph, "Forward", "Sink", PIPE).label == "target"
