@@ -14,8 +14,10 @@ from infra.docs.values import as_list, shown, text
 
 # services whose role lets them invoke what the template names, when the things they invoke are
 # created at run time (EventBridge Scheduler schedules an application creates, for instance)
-_RUNTIME_INVOKERS = {"scheduler.amazonaws.com": ("EventBridgeScheduler", "EventBridge Scheduler (schedules created at run time)"),
-                     "events.amazonaws.com": ("EventBridge", "EventBridge (rules created at run time)")}
+_RUNTIME_INVOKERS = {
+    "scheduler.amazonaws.com": ("EventBridgeScheduler", "EventBridge Scheduler (schedules created at run time)"),
+    "events.amazonaws.com": ("EventBridge", "EventBridge (rules created at run time)"),
+}
 
 
 def event_source_mappings(ctx: Context) -> Iterator[Edge]:
@@ -128,7 +130,8 @@ def _timed_target(ctx: Context, origin: str, item: dict[str, Any], key: str, whe
 def _runtime_invokers(ctx: Context) -> Iterator[Edge]:
     scheduled = {ctx.target(item.get("Arn")) for _, props in ctx.of_type("AWS::Events::Rule")
                  for item in props.get("Targets", [])}
-    scheduled |= {ctx.target((props.get("Target") or {}).get("Arn")) for _, props in ctx.of_type("AWS::Scheduler::Schedule")}
+    scheduled |= {ctx.target((props.get("Target") or {}).get("Arn"))
+                  for _, props in ctx.of_type("AWS::Scheduler::Schedule")}
     for lid, props in ctx.of_type("AWS::IAM::Role"):
         services = {s for statement in (props.get("AssumeRolePolicyDocument") or {}).get("Statement", [])
                     for s in as_list((statement.get("Principal") or {}).get("Service"))}
@@ -145,13 +148,15 @@ def _runtime_invokers(ctx: Context) -> Iterator[Edge]:
 
 
 def _statements(role: dict[str, Any]) -> list[dict[str, Any]]:
-    return [s for policy in role.get("Policies", []) for s in as_list((policy.get("PolicyDocument") or {}).get("Statement"))]
+    return [statement for policy in role.get("Policies", [])
+            for statement in as_list((policy.get("PolicyDocument") or {}).get("Statement"))]
 
 
 def alarms(ctx: Context) -> Iterator[Edge]:
     for lid, props in ctx.of_type("AWS::CloudWatch::Alarm", "AWS::CloudWatch::CompositeAlarm"):
         metric = text(props.get("MetricName", props.get("AlarmRule", "")))
-        for key, state in (("AlarmActions", "ALARM"), ("OKActions", "OK"), ("InsufficientDataActions", "INSUFFICIENT_DATA")):
+        for key, state in (("AlarmActions", "ALARM"), ("OKActions", "OK"),
+                           ("InsufficientDataActions", "INSUFFICIENT_DATA")):
             for target in ctx.targets(props.get(key, [])):
                 yield Edge(lid, target, ALARM_ACTION, f"{state}: {metric}", lid)
 

@@ -40,12 +40,13 @@ PLUMBING = (
     "AWS::ApiGatewayV2::IntegrationResponse",
 )
 CLIENT = "Client"
-_ENTRY_TYPES = ("AWS::S3::Bucket", "AWS::SQS::Queue", "AWS::SNS::Topic", "AWS::Kinesis::Stream", "AWS::Events::EventBus")
+_ENTRY_TYPES = ("AWS::S3::Bucket", "AWS::SQS::Queue", "AWS::SNS::Topic", "AWS::Kinesis::Stream",
+                "AWS::Events::EventBus")
 
 Finder = Callable[[Context], Iterator[Edge]]
 FINDERS: tuple[Finder, ...] = (
-    edges.event_source_mappings, edges.pipes, edges.s3_notifications, edges.sns_subscriptions, edges.rules_and_schedules,
-    edges.alarms, edges.dead_letter_queues, edges.invoke_destinations,
+    edges.event_source_mappings, edges.pipes, edges.s3_notifications, edges.sns_subscriptions,
+    edges.rules_and_schedules, edges.alarms, edges.dead_letter_queues, edges.invoke_destinations,
     integrations.api_integrations, integrations.state_machine_tasks,
 )
 

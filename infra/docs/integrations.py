@@ -24,7 +24,8 @@ def api_integrations(ctx: Context) -> Iterator[Edge]:
     routes: dict[tuple[str, str], list[tuple[str, tuple[tuple[str, str], ...]]]] = defaultdict(list)
     for api, route, integration in _declared_integrations(ctx):
         for target in _integration_targets(ctx, api, route, integration):
-            shown_settings = tuple((key, shown(integration[key], ctx.parameters)) for key in _SHOWN if key in integration)
+            shown_settings = tuple((key, shown(integration[key], ctx.parameters))
+                                   for key in _SHOWN if key in integration)
             routes[(api, target)].append((route, shown_settings))
     for (api, target), items in sorted(routes.items()):
         labels = sorted({route for route, _ in items})
@@ -51,7 +52,8 @@ def _declared_integrations(ctx: Context) -> Iterator[tuple[str, str, dict[str, A
             path = paths.get(ctx_ref(props.get("ResourceId")), "/")
             yield api, f"{text(props.get('HttpMethod', 'ANY'))} {path}", {
                 "uri": integration.get("Uri"), "type": integration.get("Type"),
-                "requestTemplates": integration.get("RequestTemplates"), "timeoutInMillis": integration.get("TimeoutInMillis")}
+                "requestTemplates": integration.get("RequestTemplates"),
+                "timeoutInMillis": integration.get("TimeoutInMillis")}
     for lid, props in ctx.of_type("AWS::ApiGatewayV2::Integration"):
         api = ctx.target(props.get("ApiId"))
         if api is None:

@@ -13,12 +13,13 @@ from infra.docs.source import PatternSource
 from infra.docs.values import number, refs, shown
 
 QUOTAS = {
-    "AWS::Lambda::Function": "1,000 concurrent executions per Region by default, shared by every function; each "
-                             "function scales by 1,000 environments per 10 s; timeout ≤ 900 s; memory 128–10,240 MB",
+    "AWS::Lambda::Function": "1,000 concurrent executions per Region by default, shared by every function; "
+                             "each function scales by 1,000 environments per 10 s; timeout ≤ 900 s; "
+                             "memory 128–10,240 MB",
     "AWS::ApiGateway::RestApi": "10,000 requests/s with a 5,000 burst per account and Region (less in newer Regions); "
                                 "29 s integration timeout; 10 MB payload",
-    "AWS::ApiGatewayV2::Api:WEBSOCKET": "128 KB messages (32 KB frames); a connection lasts ≤ 2 h and ≤ 10 min idle; "
-                                        "500 new connections/s per account and Region",
+    "AWS::ApiGatewayV2::Api:WEBSOCKET": "128 KB messages (32 KB frames); a connection lasts ≤ 2 h and "
+                                        "≤ 10 min idle; 500 new connections/s per account and Region",
     "AWS::ApiGatewayV2::Api:HTTP": "10,000 requests/s per account and Region; 30 s integration timeout; 10 MB payload",
     "AWS::SQS::Queue": "standard queues: nearly unlimited throughput; FIFO: 300 API calls/s per action "
                        "(3,000 messages/s in batches of 10) without high-throughput mode, ordered per message group",
@@ -44,7 +45,8 @@ def _set_here(source: PatternSource, graph: Graph, lid: str, resource: dict[str,
     params = source.parameters
     kind = resource.get("Type", "")
     if kind == "AWS::Lambda::Function":
-        parts = [f"timeout {shown(props.get('Timeout', 3), params)} s", f"memory {shown(props.get('MemorySize', 128), params)} MB"]
+        parts = [f"timeout {shown(props.get('Timeout', 3), params)} s",
+                 f"memory {shown(props.get('MemorySize', 128), params)} MB"]
         if "ReservedConcurrentExecutions" in props:
             parts.append(f"reserved concurrency {shown(props['ReservedConcurrentExecutions'], params)}")
         return ", ".join(parts)
@@ -80,7 +82,8 @@ def _queue(source: PatternSource, graph: Graph, lid: str, props: dict[str, Any])
     if props.get("FifoQueue") in (True, "true"):
         parts.append("FIFO")
     for edge in graph.out_of(lid, (EVENT_SOURCE_MAPPING,)):
-        timeout = number(((source.resources.get(edge.target) or {}).get("Properties") or {}).get("Timeout", 3), params) or 3.0
+        function = (source.resources.get(edge.target) or {}).get("Properties") or {}
+        timeout = number(function.get("Timeout", 3), params) or 3.0
         advice = "meets" if visibility >= 6 * timeout else "is below"
         parts.append(f"{advice} AWS's advice of ≥ 6 × {edge.target}'s timeout ({6 * timeout:g} s)")
     return ", ".join(parts)
@@ -97,7 +100,8 @@ def _api(source: PatternSource, api: str) -> str:
             parts.append(f"usage plan {lid}: {shown(throttle.get('RateLimit'), source.parameters)} requests/s, "
                          f"burst {shown(throttle.get('BurstLimit'), source.parameters)}")
         if quota:
-            parts.append(f"quota {shown(quota.get('Limit'), source.parameters)} per {shown(quota.get('Period'), source.parameters)}")
+            parts.append(f"quota {shown(quota.get('Limit'), source.parameters)} "
+                         f"per {shown(quota.get('Period'), source.parameters)}")
     return ", ".join(parts)
 
 

@@ -108,6 +108,7 @@ class Context:
         return names
 
 
-def settings(properties: dict[str, Any], skip: tuple[str, ...], parameters: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+def settings(properties: dict[str, Any], skip: tuple[str, ...],
+             parameters: dict[str, Any]) -> tuple[tuple[str, str], ...]:
     """A resource's properties as (name, shown value) pairs, sorted, without the ``skip``ped ones."""
     return tuple((key, shown(value, parameters)) for key, value in sorted(properties.items()) if key not in skip)

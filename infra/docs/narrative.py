@@ -9,18 +9,12 @@ from infra.docs.markdown import code
 from infra.docs.model import (ALARM_ACTION, API_INTEGRATION, CLIENT_CALL, DEAD_LETTER_QUEUE, DESTINATION,
                               EVENT_SOURCE_MAPPING, FLOW_KINDS, PIPE, REFERENCE, S3_NOTIFICATION, SCHEDULE,
                               SNS_SUBSCRIPTION, STATE_MACHINE_TASK, Edge, Graph)
-from infra.docs.sections import ASYNC_KINDS, asynchronous_retries
+from infra.docs.sections import ASYNC_KINDS, asynchronous_retries, node_name
 from infra.docs.source import PatternSource
 
 
-def _name(graph: Graph, node_id: str) -> str:
-    """A resource by its logical id; a party outside the template (its id made up) by what it is."""
-    node = graph.nodes.get(node_id)
-    return code(node_id) if node is None or node.type else node.kind
-
-
 def _step(edge: Edge, graph: Graph) -> str:
-    source, target, label = _name(graph, edge.source), _name(graph, edge.target), edge.label
+    source, target, label = node_name(graph, edge.source), node_name(graph, edge.target), edge.label
     if edge.kind == CLIENT_CALL:
         if label == "puts":
             return f"A client puts into {target} ({graph.nodes[edge.target].kind})."
@@ -76,40 +70,49 @@ def flow_steps(graph: Graph) -> str:
 
 def failure_handling(source: PatternSource, graph: Graph) -> str:
     lines = []
-    for edge in graph.of_kind(DEAD_LETTER_QUEUE):
-        lines.append(f"{_name(graph, edge.source)} → dead-letter queue {_name(graph, edge.target)} ({edge.label}).")
-    for edge in graph.of_kind(DESTINATION):
-        lines.append(f"{_name(graph, edge.source)} → destination {_name(graph, edge.target)} ({edge.label}).")
-    for edge in graph.of_kind(EVENT_SOURCE_MAPPING):
-        settings = dict(edge.settings)
-        partial = "ReportBatchItemFailures" in settings.get("FunctionResponseTypes", "")
-        line = (f"{_name(graph, edge.source)} → {_name(graph, edge.target)}: "
-                + ("partial batch responses (only the failed records are retried)" if partial
-                   else "a failed batch is retried as a whole"))
-        for key in ("MaximumRetryAttempts", "BisectBatchOnFunctionError", "MaximumRecordAgeInSeconds"):
-            if key in settings:
-                line += f"; {key} {code(settings[key])}"
-        if not graph.out_of(edge.source, (DEAD_LETTER_QUEUE,)) and not graph.out_of(edge.target, (DESTINATION,)):
-            line += "; no DLQ or on-failure destination: a record that keeps failing is retried until it expires"
-        lines.append(line + ".")
-    for edge in graph.edges:
-        if edge.kind in ASYNC_KINDS and graph.nodes[edge.target].type == "AWS::Lambda::Function":
-            kept = graph.out_of(edge.target, (DEAD_LETTER_QUEUE, DESTINATION))
-            where = ", ".join(_name(graph, k.target) for k in kept) if kept else "nowhere (no DLQ or on-failure destination)"
-            lines.append(f"{_name(graph, edge.source)} → {_name(graph, edge.target)} is asynchronous: "
-                         f"{asynchronous_retries(source, edge.target)} retries, then the event goes to {where}.")
-        if edge.kind == SNS_SUBSCRIPTION and not graph.out_of(edge.source, (DEAD_LETTER_QUEUE,)):
-            lines.append(f"{_name(graph, edge.source)} → {_name(graph, edge.target)}: SNS retries server-side delivery failures by its "
-                         "delivery policy (to SQS and Lambda: 100,015 attempts over 23 days) and not client-side ones "
-                         "(a deleted queue, a denying policy); with no subscription dead-letter queue, an "
-                         "undelivered message is lost.")
-        if edge.kind == API_INTEGRATION:
-            lines.append(f"{_name(graph, edge.source)} → {_name(graph, edge.target)} ({edge.label}) is synchronous: "
-                         "an error or a timeout goes back to the caller (API Gateway's 5xx), nothing is retried.")
-        if edge.kind == STATE_MACHINE_TASK:
-            retries = [json.loads(value) for key, value in edge.settings if key == "Retry"]
-            lines.append(f"{_name(graph, edge.source)} → {_name(graph, edge.target)} ({edge.label}): " + (
-                "retried on " + "; ".join(", ".join(r.get("ErrorEquals", [])) + f" up to {r.get('MaxAttempts', 3)} times"
-                                          for r in retries)
-                if retries else "no Retry: a failing task fails the execution") + ".")
+    for edge in graph.of_kind(DEAD_LETTER_QUEUE, DESTINATION):
+        what = "dead-letter queue" if edge.kind == DEAD_LETTER_QUEUE else "destination"
+        lines.append(f"{node_name(graph, edge.source)} → {what} {node_name(graph, edge.target)} ({edge.label}).")
+    lines += [_mapping_failure(graph, edge) for edge in graph.of_kind(EVENT_SOURCE_MAPPING)]
+    lines += [line for edge in graph.edges for line in [_invocation_failure(source, graph, edge)] if line]
     return "\n".join(f"- {line}" for line in lines) if lines else "The template declares no failure handling."
+
+
+def _mapping_failure(graph: Graph, edge: Edge) -> str:
+    settings = dict(edge.settings)
+    partial = "ReportBatchItemFailures" in settings.get("FunctionResponseTypes", "")
+    line = (f"{node_name(graph, edge.source)} → {node_name(graph, edge.target)}: "
+            + ("partial batch responses (only the failed records are retried)" if partial
+               else "a failed batch is retried as a whole"))
+    for key in ("MaximumRetryAttempts", "BisectBatchOnFunctionError", "MaximumRecordAgeInSeconds"):
+        if key in settings:
+            line += f"; {key} {code(settings[key])}"
+    if not graph.out_of(edge.source, (DEAD_LETTER_QUEUE,)) and not graph.out_of(edge.target, (DESTINATION,)):
+        line += "; no DLQ or on-failure destination: a record that keeps failing is retried until it expires"
+    return line + "."
+
+
+def _invocation_failure(source: PatternSource, graph: Graph, edge: Edge) -> str | None:
+    """What happens when a call along a flow edge fails, by how the call is made."""
+    path = f"{node_name(graph, edge.source)} → {node_name(graph, edge.target)}"
+    if edge.kind in ASYNC_KINDS and graph.nodes[edge.target].type == "AWS::Lambda::Function":
+        kept = graph.out_of(edge.target, (DEAD_LETTER_QUEUE, DESTINATION))
+        where = (", ".join(node_name(graph, k.target) for k in kept) if kept
+                 else "nowhere (no DLQ or on-failure destination)")
+        return (f"{path} is asynchronous: {asynchronous_retries(source, edge.target)} retries, "
+                f"then the event goes to {where}.")
+    if edge.kind == SNS_SUBSCRIPTION and not [d for d in graph.out_of(edge.source, (DEAD_LETTER_QUEUE,))
+                                              if d.origin == edge.origin]:
+        return (f"{path}: SNS retries server-side delivery failures by its delivery policy (to SQS and Lambda: "
+                "100,015 attempts over 23 days) and not client-side ones (a deleted queue, a denying policy); with "
+                "no subscription dead-letter queue, an undelivered message is lost.")
+    if edge.kind == API_INTEGRATION:
+        return (f"{path} ({edge.label}) is synchronous: an error or a timeout goes back to the caller "
+                "(API Gateway's 5xx), nothing is retried.")
+    if edge.kind == STATE_MACHINE_TASK:
+        retries = [json.loads(value) for key, value in edge.settings if key == "Retry"]
+        handled = "; ".join(", ".join(r.get("ErrorEquals", [])) + f" up to {r.get('MaxAttempts', 3)} times"
+                            for r in retries)
+        return f"{path} ({edge.label}): " + (f"retried on {handled}." if retries
+                                             else "no Retry: a failing task fails the execution.")
+    return None

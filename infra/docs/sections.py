@@ -17,6 +17,12 @@ _LONGEST_VALUE = 80
 ASYNC_KINDS = (S3_NOTIFICATION, SNS_SUBSCRIPTION, SCHEDULE, ALARM_ACTION)
 
 
+def node_name(graph: Graph, node_id: str) -> str:
+    """A resource by its logical id; a party outside the template (its id made up) by what it is."""
+    node = graph.nodes.get(node_id)
+    return code(node_id) if node is None or node.type else node.kind
+
+
 def _scalars(properties: dict[str, Any], parameters: dict[str, Any]) -> str:
     """A resource's simple settings (strings, numbers, booleans, parameter references)."""
     pairs = []
@@ -58,9 +64,11 @@ def triggers_section(source: PatternSource, graph: Graph) -> str:
     for function in functions(source):
         rows = []
         for edge in graph.into(function, FLOW_KINDS):
-            rows.append((edge.kind, code(edge.source), edge.label, settings_text(edge.settings) + _around(source, graph, edge)))
-        body = table(("trigger", "from", "what", "settings"), rows) if rows else \
-            "No trigger in the template: it is invoked directly (by another function, or through an ARN built at run time)."
+            rows.append((edge.kind, node_name(graph, edge.source), edge.label,
+                         settings_text(edge.settings) + _around(source, graph, edge)))
+        body = table(("trigger", "from", "what", "settings"), rows) if rows else (
+            "No trigger in the template: it is invoked directly (by another function, or through an ARN built at "
+            "run time).")
         parts.append(f"#### {function}\n\n{body}")
     return "\n\n".join(parts) if parts else "The template declares no Lambda function."
 
@@ -117,8 +125,9 @@ def _other_roles(source: PatternSource, used: set[str]) -> list[str]:
         trust = (resource.get("Properties") or {}).get("AssumeRolePolicyDocument") or {}
         services = sorted({text(s) for st in as_list(trust.get("Statement"))
                            for s in as_list((st.get("Principal") or {}).get("Service"))})
-        parts.append("\n".join([f"#### {lid} (role)", "", f"Assumed by: {', '.join(code(s) for s in services) or 'see the template'}.",
-                                "", _statements_table(source, lid)]))
+        assumed = ", ".join(code(s) for s in services) or "see the template"
+        parts.append("\n".join([f"#### {lid} (role)", "", f"Assumed by: {assumed}.", "",
+                                _statements_table(source, lid)]))
     return parts
 
 

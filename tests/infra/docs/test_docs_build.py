@@ -72,7 +72,8 @@ def test_a_new_pattern_folder_gets_a_page_and_an_index_row_with_no_code_change(t
 
 
 def test_the_readme_sections_are_kept_as_written_between_markers_after_the_generated_part(tmp_path):
-    readme = "# Title here\n\nIntro *as written*.\n\n## How it works\n```\n a ─► b\n```\n\n## Trade-offs\n- one | two\n"
+    readme = ("# Title here\n\nIntro *as written*.\n\n## How it works\n```\n a ─► b\n```\n\n"
+              "## Trade-offs\n- one | two\n")
     pattern = make_pattern(tmp_path, "kept", QUEUE_AND_WORKER, readme=readme)
     page = render([pattern], tmp_path / "none.json")["kept.md"]
     generated, kept = page.split(README_BEGIN)

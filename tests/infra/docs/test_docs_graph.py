@@ -144,13 +144,16 @@ def test_rest_api_openapi_integrations_reach_lambda_sqs_step_functions_and_an_ht
                 paths:
                   /health:
                     get:
-                      x-amazon-apigateway-integration: {type: mock, requestTemplates: {application/json: '{"statusCode": 200}'}}
+                      x-amazon-apigateway-integration:
+                        type: mock
+                        requestTemplates: {application/json: '{"statusCode": 200}'}
                   /orders:
                     post:
                       x-amazon-apigateway-integration:
                         type: aws_proxy
                         httpMethod: POST
-                        uri: !Sub arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Orders.Arn}/invocations
+                        uri: !Sub "arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/\
+                          ${Orders.Arn}/invocations"
                         timeoutInMillis: 5000
                   /jobs:
                     post:
@@ -167,14 +170,16 @@ def test_rest_api_openapi_integrations_reach_lambda_sqs_step_functions_and_an_ht
                         requestTemplates: {application/json: !Sub '{"stateMachineArn": "${Flow}"}'}
                   /legacy/{proxy+}:
                     x-amazon-apigateway-any-method:
-                      x-amazon-apigateway-integration: {type: http_proxy, httpMethod: ANY, uri: !Sub "${Backend}/{proxy}"}
+                      x-amazon-apigateway-integration:
+                        {type: http_proxy, httpMethod: ANY, uri: !Sub "${Backend}/{proxy}"}
         """)
     orders = edge(graph, "Api", "Orders", API_INTEGRATION)
     assert orders.label == "POST /orders" and ("timeoutInMillis", "5000") in orders.settings
     assert edge(graph, "Api", "Jobs", API_INTEGRATION).label == "POST /jobs"
     assert edge(graph, "Api", "Flow", API_INTEGRATION).label == "POST /flows"
     backend = [e for e in graph.out_of("Api", (API_INTEGRATION,)) if not graph.nodes[e.target].type]
-    assert [e.label for e in backend] == ["ANY /legacy/{proxy+}"] and "HTTP endpoint" in graph.nodes[backend[0].target].kind
+    assert [e.label for e in backend] == ["ANY /legacy/{proxy+}"]
+    assert "HTTP endpoint" in graph.nodes[backend[0].target].kind
     assert not [e for e in graph.edges if "/health" in e.label]
     assert edge(graph, "Client", "Api", CLIENT_CALL).label == "HTTPS"
 
@@ -198,13 +203,16 @@ def test_method_resources_v2_integrations_and_sam_http_api_events_are_api_edges(
                 Type: AWS_PROXY
                 IntegrationHttpMethod: POST
                 Uri: !Sub arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Handler.Arn}/invocations
-          Socket: {Type: AWS::ApiGatewayV2::Api, Properties: {Name: s, ProtocolType: WEBSOCKET, RouteSelectionExpression: $request.body.action}}
+          Socket:
+            Type: AWS::ApiGatewayV2::Api
+            Properties: {Name: s, ProtocolType: WEBSOCKET, RouteSelectionExpression: $request.body.action}
           SocketIntegration:
             Type: AWS::ApiGatewayV2::Integration
             Properties:
               ApiId: !Ref Socket
               IntegrationType: AWS_PROXY
-              IntegrationUri: !Sub arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Handler.Arn}/invocations
+              IntegrationUri: !Sub "arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/\
+                ${Handler.Arn}/invocations"
           Connect:
             Type: AWS::ApiGatewayV2::Route
             Properties: {ApiId: !Ref Socket, RouteKey: $connect, Target: !Sub "integrations/${SocketIntegration}"}
@@ -227,7 +235,12 @@ def test_state_machine_tasks_reach_functions_queues_and_tables_including_inside_
         Resources:
           Price: {Type: AWS::Serverless::Function}
           Audit: {Type: AWS::SQS::Queue}
-          Orders: {Type: AWS::DynamoDB::Table, Properties: {BillingMode: PAY_PER_REQUEST, AttributeDefinitions: [{AttributeName: id, AttributeType: S}], KeySchema: [{AttributeName: id, KeyType: HASH}]}}
+          Orders:
+            Type: AWS::DynamoDB::Table
+            Properties:
+              BillingMode: PAY_PER_REQUEST
+              AttributeDefinitions: [{AttributeName: id, AttributeType: S}]
+              KeySchema: [{AttributeName: id, KeyType: HASH}]
           Flow:
             Type: AWS::Serverless::StateMachine
             Properties:
@@ -274,7 +287,9 @@ def test_rules_schedules_scheduler_and_runtime_schedules_are_schedule_edges_with
             Type: AWS::Serverless::Function
             Properties:
               Events:
-                Every: {Type: Schedule, Properties: {Schedule: rate(1 day), DeadLetterConfig: {Arn: !GetAtt Missed.Arn}}}
+                Every:
+                  Type: Schedule
+                  Properties: {Schedule: rate(1 day), DeadLetterConfig: {Arn: !GetAtt Missed.Arn}}
           Hourly: {Type: AWS::Serverless::Function}
           HourlySchedule:
             Type: AWS::Scheduler::Schedule
@@ -351,7 +366,12 @@ def test_a_function_dlq_and_its_invoke_destinations_are_failure_edges(graph_of):
 def test_a_function_environment_and_role_give_reference_edges_labelled_by_what_names_them(graph_of):
     graph = graph_of("""
         Resources:
-          Table: {Type: AWS::DynamoDB::Table, Properties: {BillingMode: PAY_PER_REQUEST, AttributeDefinitions: [{AttributeName: id, AttributeType: S}], KeySchema: [{AttributeName: id, KeyType: HASH}]}}
+          Table:
+            Type: AWS::DynamoDB::Table
+            Properties:
+              BillingMode: PAY_PER_REQUEST
+              AttributeDefinitions: [{AttributeName: id, AttributeType: S}]
+              KeySchema: [{AttributeName: id, KeyType: HASH}]
           Output: {Type: AWS::S3::Bucket}
           Writer:
             Type: AWS::Serverless::Function
@@ -382,7 +402,8 @@ def test_a_rule_on_a_custom_bus_and_a_pipe_are_flow_edges(graph_of):
           PipeRole:
             Type: AWS::IAM::Role
             Properties:
-              AssumeRolePolicyDocument: {Statement: [{Effect: Allow, Principal: {Service: pipes.amazonaws.com}, Action: sts:AssumeRole}]}
+              AssumeRolePolicyDocument:
+                Statement: [{Effect: Allow, Principal: {Service: pipes.amazonaws.com}, Action: sts:AssumeRole}]
           Forward:
             Type: AWS::Pipes::Pipe
             Properties:
