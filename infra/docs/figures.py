@@ -16,6 +16,8 @@ from infra.docs.markdown import code, table
 COMPARE_COMMAND = "python samplecli.py compare"
 _DATE_WORDS = ("date", "measured", "generated")
 _NAME_FIELDS = ("pattern", "name")
+_LONGEST_LIST = 12  # a longer list of values (latency samples...) is summarized, not printed
+_MOST_ROWS = 80
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,8 @@ def _flatten(value: Any, path: str) -> list[tuple[str, str]]:
         return [pair for key in sorted(value) for pair in _flatten(value[key], f"{path}.{key}" if path else str(key))]
     if isinstance(value, list) and any(isinstance(item, (dict, list)) for item in value):
         return [pair for n, item in enumerate(value) for pair in _flatten(item, f"{path}[{n}]")]
+    if isinstance(value, list) and len(value) > _LONGEST_LIST:
+        return [(path, f"{len(value)} values (see the compare file)")]
     if isinstance(value, list):
         return [(path, ", ".join(_scalar(item) for item in value))]
     return [(path, _scalar(value))]
@@ -99,5 +103,8 @@ def compare_section(data: Any | None, names: tuple[str, ...], shown_path: str) -
         return (f"{code(shown_path)} has no figures for this pattern yet: run "
                 f"{code(f'{COMPARE_COMMAND} {names[0]}')}, then {code('python samplecli.py docs')}.")
     when = f"measured {figures.date}" if figures.date else "no date recorded in the file"
+    rows = figures.rows[:_MOST_ROWS]
+    more = len(figures.rows) - len(rows)
     return (f"From {code(shown_path)} ({when}; {code(COMPARE_COMMAND)} measures them):\n\n"
-            + table(("figure", "value"), ((code(key), value) for key, value in figures.rows)))
+            + table(("figure", "value"), ((code(key), value) for key, value in rows))
+            + (f"\n\n{more} more figures for this pattern are in {code(shown_path)}." if more else ""))

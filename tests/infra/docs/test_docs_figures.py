@@ -30,3 +30,10 @@ def test_two_entries_for_one_pattern_are_both_shown_numbered():
 def test_a_file_without_the_pattern_says_which_command_measures_it():
     text = compare_section({"patterns": {"other": {"ops": 1}}}, ("mine", "mine"), "docs/compare/compare.json")
     assert "has no figures for this pattern yet" in text and "`python samplecli.py compare mine`" in text
+
+
+def test_long_lists_are_summarized_and_a_very_long_entry_is_cut_with_a_pointer_to_the_file():
+    samples = {"p": {"a_latencies_ms": list(range(500)), **{f"figure_{n:03d}": n for n in range(100)}}}
+    text = compare_section(samples, ("p",), "docs/compare/compare.json")
+    assert "| `a_latencies_ms` | 500 values (see the compare file) |" in text
+    assert text.count("\n| `figure_") == 79 and "21 more figures for this pattern are in" in text
