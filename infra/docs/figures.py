@@ -14,10 +14,10 @@ from infra.docs.exceptions import DocsError
 from infra.docs.markdown import code, table
 
 COMPARE_COMMAND = "python samplecli.py compare"
-_DATE_WORDS = ("date", "measured", "generated")
+_DATE_FIELDS = {f"{word}{suffix}" for word in ("date", "measured", "generated") for suffix in ("", "_at", "_on")}
 _NAME_FIELDS = ("pattern", "name")
 _LONGEST_LIST = 12  # a longer list of values (latency samples...) is summarized, not printed
-_MOST_ROWS = 80
+_MOST_ROWS = 150
 
 
 @dataclass(frozen=True)
@@ -66,17 +66,21 @@ def _entries(data: Any, names: tuple[str, ...]) -> list[dict[str, Any]]:
 
 
 def _date(data: Any) -> str | None:
+    """The value of a date-like field: one named date/measured/generated (with _at or _on), else one
+    whose name ends in "date"."""
     if not isinstance(data, dict):
         return None
-    for key in sorted(data):
-        if any(word in key.lower() for word in _DATE_WORDS) and isinstance(data[key], (str, int, float)):
+    exact = [key for key in data if key.lower() in _DATE_FIELDS]
+    loose = [key for key in data if key.lower().endswith("date")]
+    for key in exact + loose:
+        if isinstance(data[key], (str, int, float)) and not isinstance(data[key], bool):
             return str(data[key])
     return None
 
 
 def _flatten(value: Any, path: str) -> list[tuple[str, str]]:
     if isinstance(value, dict):
-        return [pair for key in sorted(value) for pair in _flatten(value[key], f"{path}.{key}" if path else str(key))]
+        return [pair for key in value for pair in _flatten(value[key], f"{path}.{key}" if path else str(key))]
     if isinstance(value, list) and any(isinstance(item, (dict, list)) for item in value):
         return [pair for n, item in enumerate(value) for pair in _flatten(item, f"{path}[{n}]")]
     if isinstance(value, list) and len(value) > _LONGEST_LIST:
@@ -105,6 +109,27 @@ def compare_section(data: Any | None, names: tuple[str, ...], shown_path: str) -
     when = f"measured {figures.date}" if figures.date else "no date recorded in the file"
     rows = figures.rows[:_MOST_ROWS]
     more = len(figures.rows) - len(rows)
-    return (f"From {code(shown_path)} ({when}; {code(COMPARE_COMMAND)} measures them):\n\n"
-            + table(("figure", "value"), ((code(key), value) for key, value in rows))
-            + (f"\n\n{more} more figures for this pattern are in {code(shown_path)}." if more else ""))
+    parts = [f"From {code(shown_path)} ({when}; {code(COMPARE_COMMAND)} measures them), in the file's order:"]
+    for group, items in _groups(rows):
+        heading = f"**{group}**\n\n" if group else ""
+        parts.append(heading + table(("figure", "value"), ((code(key), value) for key, value in items)))
+    if more:
+        parts.append(f"{more} more figures for this pattern are in {code(shown_path)}.")
+    return "\n\n".join(parts)
+
+
+def _groups(rows: tuple[tuple[str, str], ...]) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Rows grouped by their first key (a table each), the top-level figures first, in one table."""
+    groups: dict[str, list[tuple[str, str]]] = {"": []}
+    for key, value in rows:
+        head, sep, rest = _split_first(key)
+        groups.setdefault(head if sep else "", []).append((rest if sep else key, value))
+    return [(group, items) for group, items in groups.items() if items]
+
+
+def _split_first(key: str) -> tuple[str, str, str]:
+    cut = min((i for i in (key.find("."), key.find("[")) if i > 0), default=-1)
+    if cut < 0:
+        return key, "", ""
+    rest = key[cut + 1:] if key[cut] == "." else key[cut:]
+    return key[:cut], key[cut], rest

@@ -101,7 +101,7 @@ def test_compare_figures_show_with_their_date_and_their_absence_names_the_comman
         "other": {"ops_per_s": 1}}}))
     page = render([pattern], compare)["measured.md"]
     assert "measured 2026-12-04" in page
-    assert "| `cost_per_million.lambda` | 0.2 |" in page and "| `ops_per_s` | 812.5 |" in page
+    assert "**cost_per_million**" in page and "| `lambda` | 0.2 |" in page and "| `ops_per_s` | 812.5 |" in page
     assert "| `ops_per_s` | 1 |" not in page
     assert "| [measured](measured.md) |" in render([pattern], compare)["index.md"]
 
