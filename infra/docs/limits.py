@@ -4,14 +4,16 @@ measured figures)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from infra.docs.graph import kind_of
 from infra.docs.markdown import code, table
-from infra.docs.model import EVENT_SOURCE_MAPPING, Graph
+from infra.docs.model import API_INTEGRATION, EVENT_SOURCE_MAPPING, Graph
 from infra.docs.source import PatternSource
 from infra.docs.values import number, refs, shown
 
+_DEFAULT_INTEGRATION_TIMEOUT = 29.0  # seconds, REST and WebSocket APIs (HTTP APIs: 30)
 QUOTAS = {
     "AWS::Lambda::Function": "1,000 concurrent executions per Region by default, shared by every function; "
                              "each function scales by 1,000 environments per 10 s; timeout ≤ 900 s; "
@@ -49,6 +51,7 @@ def _set_here(source: PatternSource, graph: Graph, lid: str, resource: dict[str,
                  f"memory {shown(props.get('MemorySize', 128), params)} MB"]
         if "ReservedConcurrentExecutions" in props:
             parts.append(f"reserved concurrency {shown(props['ReservedConcurrentExecutions'], params)}")
+        parts += _behind_apis(graph, lid, number(props.get("Timeout", 3), params) or 3.0)
         return ", ".join(parts)
     if kind == "AWS::SQS::Queue":
         return _queue(source, graph, lid, props)
@@ -70,6 +73,20 @@ def _set_here(source: PatternSource, graph: Graph, lid: str, resource: dict[str,
     if kind in ("AWS::ApiGateway::RestApi", "AWS::ApiGatewayV2::Api"):
         return _api(source, lid)
     return ""
+
+
+def _behind_apis(graph: Graph, function: str, timeout: float) -> list[str]:
+    """A function that may run longer than the API in front of it waits: the caller gets a 504 first."""
+    notes = []
+    for edge in graph.into(function, (API_INTEGRATION,)):
+        given = next((value for key, value in edge.settings if key.lower() == "timeoutinmillis"), None)
+        match = re.match(r"\d+", given or "")
+        default = 30.0 if graph.nodes[edge.source].kind.endswith("HTTP API") else _DEFAULT_INTEGRATION_TIMEOUT
+        limit = int(match.group(0)) / 1000 if match else default
+        if timeout > limit:
+            notes.append(f"longer than {edge.source}'s integration timeout ({limit:g} s): "
+                         "API Gateway answers 504 before the function ends")
+    return notes
 
 
 def _queue(source: PatternSource, graph: Graph, lid: str, props: dict[str, Any]) -> str:
