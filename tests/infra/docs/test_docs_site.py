@@ -22,14 +22,15 @@ from docs_fixtures import needs_graphviz
 from websockets.sync.client import connect
 
 from infra import registry
-from infra.docs import graph
-from infra.docs.build import generate
+from infra.docs import diagram, graph
+from infra.docs.build import ROOT, generate
 from infra.docs.exceptions import DocsError
 from infra.docs.site import build_site
 from infra.docs.source import read
 
 pytestmark = needs_graphviz
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+MERMAID = ROOT / ".toolkit" / "mermaid" / "node_modules" / "mermaid" / "dist" / "mermaid.min.js"
 
 
 @pytest.fixture(scope="module")
@@ -62,21 +63,76 @@ def test_chromium_draws_every_diagram_with_every_node(site, tmp_path):
     for pattern in registry.all_patterns():
         source = read(pattern)
         expected[pattern.name] = len(graph.build(source.resources, source.parameters).nodes)
+    with _chromium(tmp_path) as call:
+        for name, nodes in sorted(expected.items()):
+            url = (site / f"{name}.html").as_uri()
+            call("Page.navigate", url=url)
+            drawn = _wait_for(call, url)
+            assert drawn["figures"] == 1, name
+            assert drawn["width"] > 200 and drawn["height"] > 20, (name, drawn)
+            assert drawn["nodes"] == nodes and drawn["drawnNodes"] == nodes, (name, drawn)
+            assert drawn["external"] == [], (name, drawn)
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (scripts/install-browser)")
+@pytest.mark.skipif(not MERMAID.is_file(), reason="mermaid is not installed (scripts/install-mermaid)")
+def test_every_pages_mermaid_text_renders_with_every_node(tmp_path):
+    """What GitHub does with the Markdown: Mermaid (the npm package, loaded from disk) renders each
+    page's diagram text without a syntax error and with one box per graph node."""
+    diagrams, expected = [], {}
+    for pattern in registry.all_patterns():
+        source = read(pattern)
+        resource_graph = graph.build(source.resources, source.parameters)
+        expected[pattern.name] = len(resource_graph.nodes)
+        diagrams.append([pattern.name, diagram.mermaid(resource_graph)])
+    page = tmp_path / "mermaid.html"
+    page.write_text(f"""<!DOCTYPE html><html><body>
+<script src="{MERMAID.as_uri()}"></script>
+<script>
+mermaid.initialize({{startOnLoad: false}});
+window.rendered = (async () => {{
+  const results = {{}};
+  for (const [n, [name, text]] of {json.dumps(diagrams)}.entries()) {{
+    try {{
+      const {{svg}} = await mermaid.render('diagram' + n, text);
+      const holder = document.createElement('div');
+      holder.innerHTML = svg;
+      results[name] = {{nodes: holder.querySelectorAll('g.node').length, error: null}};
+    }} catch (e) {{ results[name] = {{nodes: 0, error: String(e)}}; }}
+  }}
+  return JSON.stringify(results);
+}})();
+</script></body></html>""")
+    with _chromium(tmp_path) as call:
+        call("Page.navigate", url=page.as_uri())
+        rendered = _await(call, "window.rendered")
+    assert {name: r["error"] for name, r in rendered.items() if r["error"]} == {}
+    assert {name: r["nodes"] for name, r in rendered.items()} == expected
+
+
+def _await(call: Callable[..., Any], expression: str, seconds: float = 60.0) -> Any:
+    deadline = time.monotonic() + seconds
+    while True:
+        reply = call("Runtime.evaluate", expression=expression, awaitPromise=True, returnByValue=True)
+        value = reply.get("result", {}).get("value")
+        if isinstance(value, str):
+            return json.loads(value)
+        assert time.monotonic() < deadline, f"{expression} gave nothing: {reply}"
+        threading.Event().wait(0.1)
+
+
+@contextlib.contextmanager
+def _chromium(tmp_path: Path) -> Iterator[Callable[..., Any]]:
+    """A headless Chromium, driven over DevTools (``call(method, **params)``), stopped afterwards."""
+    (tmp_path / "profile" / "DevToolsActivePort").unlink(missing_ok=True)  # a previous browser's port
     browser = subprocess.Popen(
         [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}",
-         "--remote-debugging-port=0", "about:blank"],
+         "--disable-component-update", "--disable-sync", "--no-first-run", "--allow-file-access-from-files",
+         f"--user-data-dir={tmp_path / 'profile'}", "--remote-debugging-port=0", "about:blank"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         with _devtools(tmp_path / "profile" / "DevToolsActivePort") as call:
-            for name, nodes in sorted(expected.items()):
-                url = (site / f"{name}.html").as_uri()
-                call("Page.navigate", url=url)
-                drawn = _wait_for(call, url)
-                assert drawn["figures"] == 1, name
-                assert drawn["width"] > 200 and drawn["height"] > 20, (name, drawn)
-                assert drawn["nodes"] == nodes and drawn["drawnNodes"] == nodes, (name, drawn)
-                assert drawn["external"] == [], (name, drawn)
+            yield call
     finally:
         os.killpg(browser.pid, signal.SIGTERM)
         browser.wait(10)
