@@ -35,6 +35,13 @@ def api_integrations(ctx: Context) -> Iterator[Edge]:
 
 def _declared_integrations(ctx: Context) -> Iterator[tuple[str, str, dict[str, Any]]]:
     """(api logical id, "METHOD /path" or route key, integration) for every integration declared."""
+    yield from _openapi_integrations(ctx)
+    yield from _method_integrations(ctx)
+    yield from _v2_integrations(ctx)
+
+
+def _openapi_integrations(ctx: Context) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """REST and HTTP APIs whose OpenAPI body carries x-amazon-apigateway-integration (SAM's APIs)."""
     for lid, props in ctx.of_type("AWS::ApiGateway::RestApi", "AWS::ApiGatewayV2::Api"):
         for path, item in sorted(((props.get("Body") or {}).get("paths") or {}).items()):
             for method in _METHODS:
@@ -44,37 +51,41 @@ def _declared_integrations(ctx: Context) -> Iterator[tuple[str, str, dict[str, A
                     yield lid, f"{verb} {path}", integration
         if "Target" in props:  # an HTTP API's quick create
             yield lid, "$default", {"uri": props["Target"], "type": "AWS_PROXY"}
+
+
+def _method_integrations(ctx: Context) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """AWS::ApiGateway::Method resources, their path from the Resource chain."""
     paths = _resource_paths(ctx)
-    for lid, props in ctx.of_type("AWS::ApiGateway::Method"):
+    for _, props in ctx.of_type("AWS::ApiGateway::Method"):
         api = ctx.target(props.get("RestApiId"))
         integration = props.get("Integration") or {}
         if api and integration:
-            path = paths.get(ctx_ref(props.get("ResourceId")), "/")
+            path = paths.get(_first_ref(props.get("ResourceId")), "/")
             yield api, f"{text(props.get('HttpMethod', 'ANY'))} {path}", {
                 "uri": integration.get("Uri"), "type": integration.get("Type"),
                 "requestTemplates": integration.get("RequestTemplates"),
                 "timeoutInMillis": integration.get("TimeoutInMillis")}
+
+
+def _v2_integrations(ctx: Context) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """AWS::ApiGatewayV2::Integration resources, labelled by the route keys whose Target names them."""
     for lid, props in ctx.of_type("AWS::ApiGatewayV2::Integration"):
         api = ctx.target(props.get("ApiId"))
         if api is None:
             continue
         keys = sorted(text(route.get("RouteKey")) for _, route in ctx.of_type("AWS::ApiGatewayV2::Route")
-                      if lid in _named(route.get("Target")))
+                      if lid in refs(route.get("Target")))
         integration = {key: value for key, value in props.items() if key != "ApiId"}
         yield api, ", ".join(keys) or lid, {**integration, "uri": props.get("IntegrationUri")}
 
 
-def ctx_ref(value: Any) -> str:
-    names = sorted(_named(value))
+def _first_ref(value: Any) -> str:
+    names = sorted(refs(value))
     return names[0] if names else ""
 
 
-def _named(value: Any) -> set[str]:
-    return refs(value)
-
-
 def _resource_paths(ctx: Context) -> dict[str, str]:
-    parents = {lid: (ctx_ref(props.get("ParentId")), text(props.get("PathPart", "")))
+    parents = {lid: (_first_ref(props.get("ParentId")), text(props.get("PathPart", "")))
                for lid, props in ctx.of_type("AWS::ApiGateway::Resource")}
 
     def path(lid: str, depth: int = 0) -> str:
