@@ -7,6 +7,7 @@
     python samplecli.py up [--port 4566]
     python samplecli.py serve api-gateway [--port 8080]   (its APIs as real HTTP; Ctrl-C stops)
     python samplecli.py run ./my-sam-app                  (a folder with a template.yaml: your own app)
+    python samplecli.py docs [--out docs/] [--html site/]  (reference architecture pages)
 """
 
 from __future__ import annotations
@@ -62,7 +63,20 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--ws-port", type=int, default=8081,
                        help="the WebSocket front door's port, for patterns with WebSocket APIs (0: any free one)")
     _with_parameters(serve)
+    _docs_arguments(commands.add_parser("docs", help="reference architecture pages generated from the templates"))
     return parser
+
+
+def _docs_arguments(sub: argparse.ArgumentParser) -> None:
+    from infra.docs.command import add_arguments
+
+    add_arguments(sub)
+
+
+def _docs(args: argparse.Namespace, say: Callable[[str], None], stop: Any) -> int:
+    from infra.docs.command import run
+
+    return run(args, say)
 
 
 def _with_parameters(sub: argparse.ArgumentParser) -> None:
@@ -260,7 +274,7 @@ def _invocation_line(record: dict[str, Any]) -> str:
 
 COMMANDS: dict[str, Callable[[argparse.Namespace, Callable[[str], None], Any], int]] = {
     "list": _list, "run": _run, "deploy": _deploy, "destroy": _destroy, "export": _export, "up": _up,
-    "serve": _serve,
+    "serve": _serve, "docs": _docs,
 }
 
 if __name__ == "__main__":

@@ -76,9 +76,10 @@ class Pattern:
         return doc.strip().splitlines()[0] if doc.strip() else ""
 
 
-def all_patterns() -> list[Pattern]:
+def all_patterns(root: Path = PATTERNS_DIR) -> list[Pattern]:
+    """Every folder under ``root`` (default: the project's patterns/) with a template.yaml."""
     return [Pattern(folder.name.replace("_", "-"), folder)
-            for folder in sorted(PATTERNS_DIR.iterdir()) if (folder / "template.yaml").is_file()]
+            for folder in sorted(root.iterdir()) if (folder / "template.yaml").is_file()]
 
 
 def get(name: str) -> Pattern:

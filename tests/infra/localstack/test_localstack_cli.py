@@ -92,7 +92,7 @@ def test_start_with_a_missing_shared_installation_fails_in_one_line(tmp_path, ma
 def test_real_localstack_s3_sqs_dynamodb_round_trip(tmp_path, make_host, eventually):
     installed = make_host()
     if not installed.is_installed():
-        pytest.skip("LocalStack not installed: run `python -m infra.localstack_host install` first")
+        pytest.skip("LocalStack not installed: run `python -m infra.localstack install` first")
     import boto3
 
     host = make_host(state_dir=tmp_path / "ls", port=processes.free_port(),
