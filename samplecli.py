@@ -6,6 +6,7 @@
     python samplecli.py export PATTERN --out DIR
     python samplecli.py up [--port 4566]
     python samplecli.py serve api-gateway [--port 8080]   (its APIs as real HTTP; Ctrl-C stops)
+    python samplecli.py compare [PATTERN ...] [--target embedded|localstack] [--out DIR]
 """
 
 from __future__ import annotations
@@ -55,6 +56,12 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--ws-port", type=int, default=8081,
                        help="the WebSocket front door's port, for patterns with WebSocket APIs (0: any free one)")
     _with_parameters(serve)
+    compare = commands.add_parser("compare", help="run patterns' workloads, meter them: cost, speed, guarantees, limits")
+    compare.add_argument("patterns", nargs="*", metavar="PATTERN", help="patterns to compare (default: all)")
+    compare.add_argument("--target", choices=("embedded", "localstack"), default="embedded",
+                         help="localstack: also run each workload on LocalStack, side by side (default: embedded)")
+    compare.add_argument("--out", type=Path, default=Path("docs") / "compare",
+                         help="folder for report.md, compare.json and the charts (default: docs/compare)")
     return parser
 
 
@@ -273,9 +280,15 @@ def _up(args: argparse.Namespace, say: Callable[[str], None], stop: threading.Ev
     return 0
 
 
+def _compare(args: argparse.Namespace, say: Callable[[str], None], stop: Any) -> int:
+    from infra.compare.command import compare
+
+    return compare(args.patterns, args.target, args.out, say)
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace, Callable[[str], None], Any], int]] = {
     "list": _list, "run": _run, "deploy": _deploy, "destroy": _destroy, "export": _export, "up": _up,
-    "serve": _serve,
+    "serve": _serve, "compare": _compare,
 }
 
 if __name__ == "__main__":
