@@ -80,7 +80,8 @@ def progress_line(run: PatternRun, fig: dict[str, Any]) -> str:
         return f"  not deployable on {run.target}: {run.not_on_target[:200]}"
     held = "invariants held" if fig["guarantees"]["held"] else "INVARIANTS BROKEN"
     return (f"  {run.operations or 'no'} {fig['per']}(s) in {run.seconds:.2f} s "
-            f"({fig['speed']['operations_per_s']}/s), ${fig['cost_per_million_usd']['total']:,.2f} per million, {held}")
+            f"({fig['speed']['operations_per_s']}/s), ${fig['cost_per_million_usd']['total']:,.2f} per million"
+            f"{' (Lambda only)' if fig.get('metered') else ''}, {held}")
 
 
 def compare(names: list[str], target: str = "embedded", out: Path = DEFAULT_OUT, say: Say = print,

@@ -3,11 +3,24 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from typing import Any
 
 from infra.compare.limits import binding, limits_for
 from infra.compare.prices import NOT_PER_OPERATION, PriceFile
 from infra.compare.runner import PatternRun
+from infra.metering import Usage
+
+
+def _remote(run: PatternRun, prices: PriceFile) -> dict[str, Any]:
+    """On LocalStack: the same workload's speed and guarantees; of the usage, what the toolkit's
+    executor ran (Lambda), since the target answers every request itself."""
+    lambda_only = {k: v for k, v in run.usage.metrics.items() if k.startswith("lambda/")}
+    fig = figures(replace(run, target="embedded", usage=Usage({}, lambda_only, run.usage.functions)), prices)
+    fig.update({"target": run.target, "metered": REMOTE_SCOPE})
+    for key in ("limits", "bound_by", "not_per_operation", "requests_per_operation"):
+        fig.pop(key, None)
+    return fig
 
 
 def percentile(values: list[float], share: float) -> float | None:
@@ -37,8 +50,14 @@ def guarantees(run: PatternRun) -> dict[str, Any]:
             "observed": run.observed}
 
 
+REMOTE_SCOPE = ("Lambda only: the target answers the requests itself, out of the meter's sight "
+                "(it sees the requests that reach moto in this process); its handlers run in this process")
+
+
 def figures(run: PatternRun, prices: PriceFile) -> dict[str, Any]:
     """Usage per operation, cost per million operations by service, speed, guarantees, limits."""
+    if run.target != "embedded":
+        return _remote(run, prices)
     operation = run.operation
     out: dict[str, Any] = {
         "operation": operation.name if operation else None,
