@@ -70,7 +70,9 @@ def speed_chart(patterns: dict[str, Any], path: Path, subtitle: str) -> Path:
         xs = [x + (i - 0.5) * 0.4 for x in range(len(timed))]
         right.bar(xs, [measured[n]["speed"][key] for n in timed], 0.4, label=key.replace("_ms", ""), color=COLORS[i + 2])
     right.set_xticks(range(len(timed)), timed, rotation=20, ha="right")
-    right.set_ylabel("end-to-end latency per operation (ms)")
+    right.set_ylabel("end-to-end latency per operation (ms, log scale)")
+    if timed:
+        right.set_yscale("log")
     right.set_title("Latency (patterns whose workload times each operation)", fontsize=10)
     right.legend(fontsize=8, frameon=False)
     for ax in (left, right):

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-COLUMNS = ["pattern", "per", "ops", "Lambda inv./op", "GB-s/op", "API req./op", "DynamoDB RRU+WRU/op",
+COLUMNS = ["pattern", "per", "ops", "Lambda inv./op", "GB-s/op", "API req. + WS msgs/op", "DynamoDB RRU+WRU/op",
            "$ per million ops", "ops/s", "p50 / p99 ms", "guarantees", "bound first by (ops/s)"]
 
 
@@ -52,9 +52,12 @@ def side_by_side(patterns: dict[str, Any]) -> str:
     for name, fig in patterns.items():
         other = fig.get("localstack") or {}
         if "speed" not in fig or "speed" not in other:
-            reason = other.get("error") or other.get("not_on_target") or fig.get("error") or "not run"
+            if other.get("not_on_target"):
+                reason = "not deployable there: " + other["not_on_target"].split(" (")[0][:140]
+            else:
+                reason = other.get("error") or fig.get("error") or "not run"
             lines.append(f"| {name} | {_num(fig.get('speed', {}).get('operations_per_s'), 1)} | — | — | — | — | "
-                         f"{reason[:160]} |")
+                         f"{reason} |")
             continue
         ratio = fig.get("ratio", {}).get("operations_per_s")
         lines.append(f"| {name} | {_num(fig['speed']['operations_per_s'], 1)} | {_num(other['speed']['operations_per_s'], 1)} "
