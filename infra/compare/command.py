@@ -17,6 +17,7 @@ what it consumed (infra/metering), and writes into DIR (default docs/compare/):
          "requests_per_operation": {"s3:PutObject": 4.0, ...},
          "functions": {"<logical id>": {"invocations", "errors", "gb_seconds"}},   # in the run
          "cost_per_million_usd": {"by_service": {"S3": 20.9, ...}, "total": ..., "unpriced_metrics": []},
+         "fixed_usd_per_month": {"Kinesis": 10.95},     # provisioned shard-hours, whatever the traffic
          "speed": {"seconds", "operations_per_s", "p50_ms", "p99_ms", "latencies_measured"},
          "guarantees": {"held": true, "invariants": [{"name", "held", "detail"}], "observed": {...}},
          "limits": [{"quota", "ceiling_ops_per_s", "note"}], "bound_by": {...} | null,

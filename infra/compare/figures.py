@@ -54,6 +54,22 @@ REMOTE_SCOPE = ("Lambda only: the target answers the requests itself, out of the
                 "(it sees the requests that reach moto in this process); its handlers run in this process")
 
 
+HOURS_PER_MONTH = 730
+
+
+def fixed_usd_per_month(resources: dict[str, Any], prices: PriceFile) -> dict[str, float]:
+    """What the pattern's resources cost by the hour, whatever the traffic (provisioned Kinesis shards)."""
+    shards = 0
+    for resource in resources.values():
+        props = resource.get("Properties") or {}
+        if resource.get("Type") == "AWS::Kinesis::Stream" and \
+                (props.get("StreamModeDetails") or {}).get("StreamMode", "PROVISIONED") == "PROVISIONED":
+            count = props.get("ShardCount", 1)
+            shards += int(count) if isinstance(count, (int, str)) and str(count).isdigit() else 1
+    price = prices.fixed.get("kinesis/shard_hours")
+    return {"Kinesis": round(price.cost(shards * HOURS_PER_MONTH), 2)} if shards and price else {}
+
+
 def figures(run: PatternRun, prices: PriceFile) -> dict[str, Any]:
     """Usage per operation, cost per million operations by service, speed, guarantees, limits."""
     if run.target != "embedded":
@@ -87,6 +103,7 @@ def figures(run: PatternRun, prices: PriceFile) -> dict[str, Any]:
                       for name, f in sorted(run.usage.functions.items())},
         "cost_per_million_usd": {"by_service": _rounded(by_service, 4), "total": round(sum(by_service.values()), 4),
                                  "unpriced_metrics": unpriced},
+        "fixed_usd_per_month": fixed_usd_per_month(run.resources, prices),
         "speed": speed(run),
         "guarantees": guarantees(run),
         "limits": [limit.as_json() for limit in limits],

@@ -99,6 +99,8 @@ def details(name: str, fig: dict[str, Any]) -> str:
     lines.append(f"| **total** | **{fig['cost_per_million_usd']['total']:,.4f}** |")
     if fig["cost_per_million_usd"]["unpriced_metrics"]:
         lines.append(f"\nNot priced (no entry in the price file): {', '.join(fig['cost_per_million_usd']['unpriced_metrics'])}")
+    if fig.get("fixed_usd_per_month"):
+        lines.append(f"\nFixed, whatever the traffic (USD per month): {fig['fixed_usd_per_month']}")
     if fig.get("not_per_operation"):
         lines.append(f"\nNot per operation: {fig['not_per_operation']} (idle polling; billed by the hour of polling)")
     lines += ["", "Guarantees observed:"]

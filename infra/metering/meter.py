@@ -10,6 +10,11 @@ A snapshot is a ``Usage``; the difference of two snapshots is what happened in b
 caller measures one run by taking one before and one after (see ``infra.metering.measure``).
 Work a harness does to *observe* a run (queue depths while draining, listing a bucket to check
 the outputs) runs inside ``unmetered()`` and is left out: only the architecture at work counts.
+
+The meter is process-wide: a measurement includes whatever else in this process made requests
+meanwhile (compare runs one pattern at a time). It sees the requests answered by moto in this
+process (the embedded target); on LocalStack or ``up``'s endpoint the requests are answered
+elsewhere, and only what this process's compute plane does (Lambda) is metered.
 """
 
 from __future__ import annotations

@@ -161,3 +161,22 @@ def test_charts_are_the_same_file_for_the_same_figures(tmp_path: Path) -> None:
         charts.speed_chart(figures, tmp_path / f"{name}-speed.svg", "test")
     assert (tmp_path / "one-cost.svg").read_bytes() == (tmp_path / "two-cost.svg").read_bytes()
     assert (tmp_path / "one-speed.svg").read_bytes() == (tmp_path / "two-speed.svg").read_bytes()
+
+
+def test_limits_and_fixed_costs_come_from_the_templates_resources_and_the_metered_use() -> None:
+    from infra.compare.figures import fixed_usd_per_month
+    from infra.compare.limits import binding, limits_for
+
+    resources = {"Stream": {"Type": "AWS::Kinesis::Stream", "Properties": {"ShardCount": 2}},
+                 "Orders": {"Type": "AWS::SQS::Queue", "Properties": {"FifoQueue": True}},
+                 "Fn": {"Type": "AWS::Lambda::Function", "Properties": {}}}
+    per_op = {"kinesis/put_payload_units": 1.0}
+    limits = {limit.quota.split(":")[0]: limit for limit in
+              limits_for(resources, per_op, {"sqs:SendMessage": 2.0}, lambda_seconds_per_op=0.5)}
+
+    assert limits["Kinesis"].ceiling == 2 * 1000  # two shards, one record per operation
+    assert limits["SQS FIFO"].ceiling == 150  # 300 SendMessage calls/s, two per operation
+    assert limits["Lambda"].ceiling == 2000  # 1,000 concurrent, half a second of Lambda per operation
+    assert binding(list(limits.values())) is limits["SQS FIFO"]
+    shard_hour = json.loads(PRICE_FILE.read_text())["fixed"]["kinesis/shard_hours"]["usd"]
+    assert fixed_usd_per_month(resources, PriceFile.load()) == {"Kinesis": round(2 * 730 * shard_hour, 2)}

@@ -142,7 +142,9 @@ class WebSocketFrontDoor:
             websocket.send(json.dumps({"message": "Internal server error", "connectionId": info.connection_id,
                                        "requestId": request_id}))
         elif route.two_way and isinstance(result["payload"], dict) and result["payload"].get("body") is not None:
-            websocket.send(str(result["payload"]["body"]))
+            reply = str(result["payload"]["body"])
+            METER.add("apigateway/websocket_messages", chunks(len(reply.encode("utf-8")), WEBSOCKET_CHUNK))  # metering
+            websocket.send(reply)
 
     # -- the management API (apigatewaymanagementapi) ----------------------------------------
     def _connection(self, connection_id: str) -> tuple[ServerConnection, ConnectionInfo]:

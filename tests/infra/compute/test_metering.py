@@ -3,6 +3,7 @@ counted by hand."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from functions.file_conversion.fileconv import samples
@@ -109,3 +110,44 @@ def test_api_gateway_requests_are_counted_by_the_front_door_that_serves_them(clo
     assert usage.metrics["apigateway/rest_requests"] == 4
     assert usage.metrics["lambda/requests"] == 4
     assert usage.requests["dynamodb:TransactWriteItems"] == 4
+
+
+def test_a_standard_state_machine_is_metered_by_the_states_its_execution_entered(
+        cloud: Cloud, eventually: Callable[..., bool]) -> None:
+    stack = cloud.deploy("api-gateway")
+    machine = next(r.physical_id for r in stack.resources if r.type == "AWS::StepFunctions::StateMachine")
+    sfn = cloud.client("stepfunctions")
+    with measure(cloud) as reading:
+        arn = sfn.start_execution(stateMachineArn=machine, input='{"items": 2}')["executionArn"]
+        assert eventually(lambda: sfn.describe_execution(executionArn=arn)["status"] != "RUNNING")
+    usage = reading.usage
+    assert sfn.describe_execution(executionArn=arn)["status"] == "SUCCEEDED"
+    assert usage.metrics["stepfunctions/standard_transitions"] == 2  # Accept (Pass), then Price (Task)
+    assert usage.metrics["lambda/requests"] == 1  # the Task ran the pricing function once
+    assert usage.requests["sfn:StartExecution"] == 1
+    # looking at the execution is a request, but nothing AWS bills
+    assert "sfn:DescribeExecution" in usage.requests
+    assert set(usage.metrics) == {"stepfunctions/standard_transitions", "lambda/requests", "lambda/gb_seconds"}
+
+
+def test_websocket_messages_both_ways_and_connection_minutes_are_counted(
+        cloud: Cloud, deploy: Callable[..., Any], eventually: Callable[..., bool]) -> None:
+    from websockets.sync.client import connect
+
+    stack = deploy("websocket_api")
+    url = cloud.websocket_url(stack.outputs["ApiId"], "test")
+    def disconnected() -> bool:
+        totals = cloud.plane.executor.totals
+        return any("DisconnectFunction" in name and t.invocations for name, t in totals.items())
+
+    with measure(cloud) as reading:
+        with connect(url) as ws:
+            for n in range(3):
+                ws.send(f"hello {n}")  # $default echoes it back with post_to_connection
+                assert ws.recv(timeout=10)
+        assert eventually(disconnected)  # the server thread saw the close and ran $disconnect
+    usage = reading.usage
+    assert usage.metrics["apigateway/websocket_messages"] == 3 + 3  # three in, three echoed out
+    assert usage.requests["apigatewaymanagementapi:PostToConnection"] == 3
+    assert usage.metrics["apigateway/websocket_connection_minutes"] == 1  # under a minute, billed as one
+    assert usage.metrics["lambda/requests"] == 1 + 3 + 1  # $connect, three $default, $disconnect
