@@ -43,16 +43,22 @@ from infra.compare.figures import figures
 from infra.compare.prices import PRICE_FILE, PriceFile
 from infra.compare.runner import PatternRun, run_pattern
 from infra.registry import Pattern
+from infra.workload import Operation, operation_of
 
 DEFAULT_OUT = Path("docs") / "compare"
 Say = Callable[[str], None]
 
 
+def declared_operation(pattern: Pattern) -> Operation | None:
+    try:
+        return operation_of(pattern.workload())
+    except Exception:  # noqa: BLE001 - a workload that does not import: its run reports why
+        return None
+
+
 def grouped_by_need(patterns: list[Pattern]) -> list[Pattern]:
     """Patterns answering the same need next to each other (in the order their first one comes)."""
-    from infra.workload import operation_of
-
-    needs = {p.name: (operation_of(p.workload()) or None) for p in patterns}
+    needs = {p.name: declared_operation(p) for p in patterns}
     first: dict[str, int] = {}
     for index, pattern in enumerate(patterns):
         operation = needs[pattern.name]

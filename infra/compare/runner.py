@@ -54,9 +54,10 @@ def template_resources(pattern: Pattern) -> dict[str, Any]:
 
 
 def run_pattern(pattern: Pattern, target: str, progress: Callable[[str], None] = lambda line: None) -> PatternRun:
-    workload = pattern.workload()
-    run = PatternRun(pattern.name, target, operation=operation_of(workload))
+    run = PatternRun(pattern.name, target)
     try:
+        workload = pattern.workload()
+        run.operation = operation_of(workload)
         run.resources = template_resources(pattern)
         with open_cloud(target) as cloud:
             try:

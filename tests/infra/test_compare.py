@@ -180,3 +180,18 @@ def test_limits_and_fixed_costs_come_from_the_templates_resources_and_the_metere
     assert binding(list(limits.values())) is limits["SQS FIFO"]
     shard_hour = json.loads(PRICE_FILE.read_text())["fixed"]["kinesis/shard_hours"]["usd"]
     assert fixed_usd_per_month(resources, PriceFile.load()) == {"Kinesis": round(2 * 730 * shard_hour, 2)}
+
+
+def test_a_pattern_whose_workload_does_not_import_is_reported_and_the_others_still_run(
+        probe_pattern: Callable[..., str], tmp_path: Path) -> None:
+    good = probe_pattern('OPERATION = Operation("call")')
+    broken = probe_pattern()
+    (registry.PATTERNS_DIR / broken.replace("-", "_") / "workload.py").write_text("import no_such_module\n")
+
+    code, printed = _compare(good, broken, "--out", str(tmp_path))
+
+    assert code == 1
+    patterns = json.loads((tmp_path / "compare.json").read_text())["patterns"]
+    assert "No module named 'no_such_module'" in patterns[broken]["error"]
+    assert patterns[good]["guarantees"]["held"]
+    assert f"| {broken} | run | — |" in printed
