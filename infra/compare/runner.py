@@ -4,6 +4,7 @@ operations and their latencies, the invariants, the template's resources."""
 from __future__ import annotations
 
 import time
+import uuid
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -61,7 +62,8 @@ def run_pattern(pattern: Pattern, target: str, progress: Callable[[str], None] =
         run.resources = template_resources(pattern)
         with open_cloud(target) as cloud:
             try:
-                stack = cloud.deploy(pattern.name)
+                # a stack name of its own: a shared LocalStack may hold the pattern's usual stack
+                stack = cloud.deploy(pattern.name, stack_name=f"{pattern.name}-compare-{uuid.uuid4().hex[:6]}")
             except DeployError as exc:
                 if target == "embedded":
                     raise

@@ -48,7 +48,10 @@ def run(cloud: Any, stack: Any, progress: Callable[[str], None] = lambda message
         jobs = ["hits"] * (CLIENTS * PER_CLIENT) + ["other"] * OTHER
         list(pool.map(increment, jobs[::2] + jobs[1::2]))
     seconds = time.perf_counter() - started
-    values = {name: call("GET", f"{base}/counters/{name}").body["value"] for name in returned}
+    read = {name: call("GET", f"{base}/counters/{name}") for name in returned}
+    values = {name: answer.body.get("value") if answer.status == 200 and isinstance(answer.body, dict) else None
+              for name, answer in read.items()}
+    errors += [f"reading {name}: {answer.status} {answer.body}" for name, answer in read.items() if values[name] is None]
     bad = call("GET", f"{base}/counters/{'x' * 200}")
     progress(f"read back {values}; a 200-character name answered {bad.status}")
     increments = CLIENTS * PER_CLIENT + OTHER
@@ -57,7 +60,8 @@ def run(cloud: Any, stack: Any, progress: Callable[[str], None] = lambda message
             "bad_name": {"status": bad.status, "error": (bad.body or {}).get("error", "")},
             "seconds": seconds, "increments": increments, "operations": increments, "latencies_ms": latencies_ms,
             "observed": Observed(ordering="linearizable per counter (values 1..n)", duplicates=repeats,
-                                 losses=increments - sum(values.values()), isolated_failures=int(bad.status == 400))}
+                                 losses=increments - sum(v or 0 for v in values.values()),
+                                 isolated_failures=int(bad.status == 400))}
 
 
 def outcome(result: dict[str, Any]) -> dict[str, Any]:
