@@ -23,6 +23,7 @@ from infra.compute.clock import Clock, VirtualClock, WallClock
 from infra.compute.moto_hooks import install as install_moto_hooks
 from infra.compute.plane import ComputePlane, mapped_queue_urls, queued_messages
 from infra.exceptions import ToolkitError
+from infra.metering.meter import unmetered
 from infra.runtime import Runtime, build_runtime
 from infra.targets import TARGET_TYPES, Target, check_reachable, resolve
 
@@ -221,7 +222,8 @@ class Cloud:
             if not self.runtime.runs_event_sources:
                 # the endpoint (or the 'up' process) polls its queues: watch the mapped ones empty
                 sqs = self.client("sqs")
-                busy += queued_messages(sqs, mapped_queue_urls(self.client("lambda"), sqs))
+                with unmetered():  # metering: watching the queues is not the architecture's work
+                    busy += queued_messages(sqs, mapped_queue_urls(self.client("lambda"), sqs))
             quiet_checks = 0 if busy else quiet_checks + 1
             if quiet_checks >= 2:
                 return

@@ -36,6 +36,7 @@ _active: Plane | None = None
 _connections: Any = None  # the WebSocket front door serving connections (infra/compute/websocket)
 _installed = False
 _dynamodb_lock = threading.RLock()
+dynamodb_lock = _dynamodb_lock  # metering: infra/metering measures DynamoDB writes under it
 _sequencer = itertools.count(1)
 
 
@@ -73,6 +74,8 @@ def install() -> None:
     _hook_iam()
     _hook_dispatch()
     _hook_request_build()
+    from infra.metering import hooks as metering_hooks  # metering: counts every request (infra/metering)
+    metering_hooks.install()
 
 
 def _hook_lambda() -> None:

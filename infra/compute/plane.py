@@ -22,6 +22,7 @@ from infra.compute.executor import Executor, FunctionSpec, InvocationResult
 from infra.compute.functions import resolve_function, spec_from_moto
 from infra.compute.scheduler_source import ScheduleSource
 from infra.compute.sqs_source import SqsPoller, mapping_from_api
+from infra.metering.meter import unmetered
 
 ASYNC_RETRY_DELAYS = (60.0, 120.0)  # Lambda retries a failed asynchronous invocation twice
 
@@ -182,7 +183,8 @@ class ComputePlane:
     def in_flight(self) -> int:
         """Messages in mapped queues (visible or not), held batches and pending async invocations."""
         held = len(self._async) + sum(len(p.pending) for p in self.pollers.values())
-        return held + queued_messages(self.clients("sqs"), [p.queue_url for p in self.pollers.values()])
+        with unmetered():  # metering: the plane looking, not the architecture working
+            return held + queued_messages(self.clients("sqs"), [p.queue_url for p in self.pollers.values()])
 
     def settle(self, max_seconds: float = 3600.0, step: float = 1.0, max_step: float = 30.0) -> float:
         """Run until nothing is in flight, advancing a virtual clock; returns virtual seconds used.
