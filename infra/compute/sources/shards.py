@@ -185,10 +185,7 @@ class ShardPoller:
             self._read_lock.release()
 
     def _lane_of(self, record: StreamRecord) -> int:
-        if len(self.lanes) == 1:
-            return 0
-        digest = hashlib.md5(record.partition_key.encode()).digest()  # noqa: S324 - a spread, not security
-        return int.from_bytes(digest[:8], "big") % len(self.lanes)
+        return lane_of(record.partition_key, len(self.lanes))
 
     # -- delivering ------------------------------------------------------------------------
     def poll_once(self) -> int:
@@ -325,6 +322,14 @@ class ShardPoller:
             elif lane.pending and lane.window_opened is not None:
                 deadlines.append(lane.window_opened + self.source.mapping.batching_window)
         return min(deadlines) if deadlines else None
+
+
+def lane_of(partition_key: str, lanes: int) -> int:
+    """Which of a shard's ParallelizationFactor lanes a partition key's records go through."""
+    if lanes == 1:
+        return 0
+    digest = hashlib.md5(partition_key.encode()).digest()  # noqa: S324 - a spread, not security
+    return int.from_bytes(digest[:8], "big") % lanes
 
 
 def _take(records: deque[StreamRecord], count: int) -> list[StreamRecord]:
