@@ -29,6 +29,7 @@ class EventSources:
         self._spawn: Callable[[Callable[[], None]], None] | None = None
         self._stop: threading.Event | None = None
         self._lock = threading.Lock()
+        self._started: dict[str, set[str]] = {}  # names of the workers running, per mapping
 
     # -- the control plane's mappings -------------------------------------------------------
     def refresh(self) -> None:
@@ -47,15 +48,15 @@ class EventSources:
                     continue  # the deployer refuses mappings no kind runs; a disabled one waits
                 seen.add(esm["UUID"])
                 with self._lock:
-                    if esm["UUID"] in self.mappings:
-                        continue
-                    source = self.mappings[esm["UUID"]] = kind.build(esm, self.ctx)
+                    source = self.mappings.get(esm["UUID"])
+                    if source is None:
+                        source = self.mappings[esm["UUID"]] = kind.build(esm, self.ctx)
                 if self._spawn is not None:
-                    self._start_workers(source)
+                    self._start_workers(source)  # new mappings, and new shards of running ones
         with self._lock:
             for gone in set(self.mappings) - seen:
-                closing = self.mappings.pop(gone)
-                getattr(closing, "close", lambda: None)()
+                self.mappings.pop(gone)
+                self._started.pop(gone, None)
 
     # -- synchronous driving ----------------------------------------------------------------
     def poll_once(self) -> int:
@@ -88,9 +89,15 @@ class EventSources:
             self._start_workers(source)
 
     def _start_workers(self, source: EventSource) -> None:
+        """A thread for each of the source's units of work that has none yet."""
         assert self._spawn is not None and self._stop is not None
         stop = self._stop
-        for work in source.workers():
+        started = self._started.setdefault(source.uuid, set())
+        for name, work in source.workers().items():
+            if name in started:
+                continue
+            started.add(name)
+
             def loop(work: Callable[[], int] = work) -> None:
                 while not stop.is_set() and self.mappings.get(source.uuid) is source:
                     try:

@@ -12,7 +12,8 @@ from typing import Any
 
 from infra.compute.sources import SourceContext
 from infra.compute.sources.moto_kinesis import install_moto_hooks
-from infra.compute.sources.shards import (StreamMapping, StreamRecord, StreamSource, check_stream_mapping)
+from infra.compute.sources.shards import (ShardInfo, StreamMapping, StreamRecord, StreamSource,
+                                          check_stream_mapping, shard_info)
 
 SERVICE = "kinesis"
 POLL_INTERVAL = 1.0  # Lambda polls each shard about once a second
@@ -32,8 +33,8 @@ def build(esm: dict[str, Any], ctx: SourceContext) -> StreamSource:
     role = ctx.clients("lambda").get_function_configuration(FunctionName=mapping.function_arn)["Role"]
     retention = float(summary.get("RetentionPeriodHours", 24)) * 3600
 
-    def shards() -> list[str]:
-        return [shard["ShardId"] for shard in kinesis.list_shards(StreamARN=arn)["Shards"]]
+    def shards() -> list[ShardInfo]:
+        return [shard_info(shard) for shard in kinesis.list_shards(StreamARN=arn)["Shards"]]
 
     def open_reader(shard_id: str, at_mapping_start: bool) -> KinesisShardReader:
         position = mapping.starting_position if at_mapping_start else "TRIM_HORIZON"

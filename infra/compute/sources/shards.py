@@ -48,6 +48,15 @@ class StreamRecord:
     event: dict[str, Any]
 
 
+@dataclass
+class ShardInfo:
+    """A shard as the stream lists it: its parents (a split or merge) and whether it is closed."""
+
+    shard_id: str
+    parents: tuple[str, ...] = ()
+    closed: bool = False
+
+
 class ShardReader(Protocol):
     shard_id: str
 
@@ -149,10 +158,11 @@ class Lane:
 
 
 class ShardPoller:
-    def __init__(self, source: "StreamSource", reader: ShardReader) -> None:
+    def __init__(self, source: "StreamSource", reader: ShardReader, info: ShardInfo) -> None:
         self.source = source
         self.reader = reader
         self.shard_id = reader.shard_id
+        self.info = info
         mapping = source.mapping
         self.lanes = [Lane(TumblingWindow(mapping.tumbling_window) if mapping.tumbling_window else None)
                       for _ in range(mapping.parallelization)]
@@ -189,12 +199,16 @@ class ShardPoller:
 
     # -- delivering ------------------------------------------------------------------------
     def poll_once(self) -> int:
+        if not self.source.parents_done(self):
+            return 0
         self._read_due()
         return sum(self.poll_lane(index, read=False) for index in range(len(self.lanes)))
 
     def poll_lane(self, index: int, read: bool = True) -> int:
         """Deliver the lane's head batch if it is due; returns the records handled."""
         if read:
+            if not self.source.parents_done(self):
+                return 0  # a child shard waits until its parents were read to their end
             self._read_due()
         lane = self.lanes[index]
         if not lane.lock.acquire(blocking=False):
@@ -306,6 +320,10 @@ class ShardPoller:
         lane.window_opened = self.source.ctx.now() if lane.pending else None
 
     # -- state -----------------------------------------------------------------------------
+    def finished(self) -> bool:
+        """A closed shard whose every record was handled."""
+        return self.info.closed and self.in_flight() == 0
+
     def in_flight(self) -> int:
         """Records past the checkpoint: read and not yet handled, or not read yet; an open
         tumbling window waiting for its final invocation counts as one."""
@@ -322,6 +340,12 @@ class ShardPoller:
             elif lane.pending and lane.window_opened is not None:
                 deadlines.append(lane.window_opened + self.source.mapping.batching_window)
         return min(deadlines) if deadlines else None
+
+
+def shard_info(shard: dict[str, Any]) -> ShardInfo:
+    """From a ListShards / DescribeStream shard (both APIs name the fields alike)."""
+    parents = tuple(shard[key] for key in ("ParentShardId", "AdjacentParentShardId") if shard.get(key))
+    return ShardInfo(shard["ShardId"], parents, "EndingSequenceNumber" in shard.get("SequenceNumberRange", {}))
 
 
 def lane_of(partition_key: str, lanes: int) -> int:
@@ -345,7 +369,7 @@ class StreamSource:
     """A stream mapping: one poller per shard (the kind says how to list and read shards)."""
 
     def __init__(self, mapping: StreamMapping, ctx: SourceContext, poll_interval: float, retention: float,
-                 batch_info_key: str, shards: Callable[[], list[str]],
+                 batch_info_key: str, shards: Callable[[], list[ShardInfo]],
                  open_reader: Callable[[str, bool], ShardReader]) -> None:
         self.mapping = mapping
         self.ctx = ctx
@@ -362,12 +386,20 @@ class StreamSource:
         self._discover(initial=True)
 
     def _discover(self, initial: bool = False) -> None:
-        """Shards appear (a split, a merge): new ones are read from their start."""
+        """Shards appear (a split, a merge): new ones are read from their start, once their
+        parents are done."""
         with self._list_lock:
-            for shard_id in self._list_shards():
-                if shard_id not in self.pollers:
-                    self.pollers[shard_id] = ShardPoller(self, self._open_reader(shard_id, initial))
+            for info in self._list_shards():
+                if info.shard_id in self.pollers:
+                    self.pollers[info.shard_id].info = info
+                else:
+                    reader = self._open_reader(info.shard_id, initial)
+                    self.pollers[info.shard_id] = ShardPoller(self, reader, info)
             self._next_listing = self.ctx.now() + 10 * self.poll_interval
+
+    def parents_done(self, poller: ShardPoller) -> bool:
+        """Lambda reads a child shard (of a split or merge) only after its parents' records."""
+        return all(parent not in self.pollers or self.pollers[parent].finished() for parent in poller.info.parents)
 
     def poll_once(self) -> int:
         if self.ctx.now() >= self._next_listing:
@@ -375,16 +407,19 @@ class StreamSource:
         return sum(poller.poll_once() for poller in list(self.pollers.values()))
 
     def in_flight(self) -> int:
+        self._discover()  # records in a shard made since the last look count too
         return sum(poller.in_flight() for poller in list(self.pollers.values()))
 
     def next_deadline(self) -> float | None:
         deadlines = [d for d in (p.next_deadline() for p in list(self.pollers.values())) if d is not None]
         return min(deadlines) if deadlines else None
 
-    def workers(self) -> list[Callable[[], int]]:
+    def workers(self) -> dict[str, Callable[[], int]]:
         """One worker per lane of every shard (ParallelizationFactor lanes per shard)."""
-        return [lambda p=poller, i=index: p.poll_lane(i)
-                for poller in list(self.pollers.values()) for index in range(len(poller.lanes))]
+        if self.ctx.now() >= self._next_listing:
+            self._discover()
+        return {f"{shard_id}/{index}": (lambda p=poller, i=index: p.poll_lane(i))
+                for shard_id, poller in list(self.pollers.items()) for index in range(len(poller.lanes))}
 
     def give_up(self, shard_id: str, records: list[StreamRecord], condition: str, invocations: int,
                 error: str | None) -> None:

@@ -70,8 +70,8 @@ class SqsPoller:
         """Messages in the queue (visible, in flight or delayed) and a batch held by its window."""
         return len(self.pending) + queued_messages(self.sqs, [self.queue_url])
 
-    def workers(self) -> list[Callable[[], int]]:
-        return [lambda: self.poll_once(wait_seconds=1)]  # long polling, as Lambda's pollers do
+    def workers(self) -> dict[str, Callable[[], int]]:
+        return {self.queue_url: lambda: self.poll_once(wait_seconds=1)}  # long polling, as Lambda's pollers do
 
     def _fill(self, wait_seconds: int) -> None:
         while len(self.pending) < self.mapping.batch_size:
