@@ -81,4 +81,4 @@ class StreamShardReader:
             "eventSourceARN": self.stream_arn,
         }
         key = json.dumps(dynamodb.get("Keys", {}), sort_keys=True)
-        return StreamRecord(int(dynamodb["SequenceNumber"]), arrival, key, event)
+        return StreamRecord(int(dynamodb["SequenceNumber"]), arrival, key, event, int(dynamodb.get("SizeBytes", 0)))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import base64
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, TypedDict
 
 from infra.compute.sources import SourceContext
 from infra.compute.sources.moto_kinesis import install_moto_hooks
@@ -18,7 +18,29 @@ from infra.compute.sources.shards import (ShardInfo, StreamMapping, StreamRecord
 SERVICE = "kinesis"
 POLL_INTERVAL = 1.0  # Lambda polls each shard about once a second
 POSITIONS = ("TRIM_HORIZON", "LATEST", "AT_TIMESTAMP")
+RECORD_OVERHEAD = 400  # bytes of an event record around its data, key and sequence number
 __all__ = ["SERVICE", "build", "check", "install_moto_hooks"]
+
+
+class KinesisData(TypedDict):
+    kinesisSchemaVersion: str
+    partitionKey: str
+    sequenceNumber: str
+    data: str  # base64
+    approximateArrivalTimestamp: float
+
+
+class KinesisEventRecord(TypedDict):
+    """One record of the event Lambda sends for a Kinesis mapping."""
+
+    kinesis: KinesisData
+    eventSource: str
+    eventVersion: str
+    eventID: str  # shardId-...:sequenceNumber
+    eventName: str
+    invokeIdentityArn: str
+    awsRegion: str
+    eventSourceARN: str
 
 
 def check(props: dict[str, Any]) -> str | None:
@@ -75,12 +97,13 @@ class KinesisShardReader:
     def _record(self, record: dict[str, Any]) -> StreamRecord:
         arrival = record["ApproximateArrivalTimestamp"].timestamp()
         sequence = record["SequenceNumber"]
-        event = {
+        data = base64.b64encode(record["Data"]).decode("ascii")
+        event: KinesisEventRecord = {
             "kinesis": {
                 "kinesisSchemaVersion": "1.0",
                 "partitionKey": record["PartitionKey"],
                 "sequenceNumber": sequence,
-                "data": base64.b64encode(record["Data"]).decode("ascii"),
+                "data": data,
                 "approximateArrivalTimestamp": round(arrival, 3),
             },
             "eventSource": "aws:kinesis",
@@ -91,4 +114,5 @@ class KinesisShardReader:
             "awsRegion": self.ctx.region,
             "eventSourceARN": self.stream_arn,
         }
-        return StreamRecord(int(sequence), arrival, record["PartitionKey"], event)
+        size = len(data) + len(sequence) + len(record["PartitionKey"]) + RECORD_OVERHEAD
+        return StreamRecord(int(sequence), arrival, record["PartitionKey"], dict(event), size)

@@ -27,13 +27,16 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
 from typing import Any, Callable, Protocol
 
 from infra.compute.sources import SourceContext
 from infra.compute.sources.failures import BatchFailure, FailureOutcome, judge, send_failure_record
 from infra.compute.sources.windows import TumblingWindow
 
+MAX_BATCH_BYTES = 6 * 1024 * 1024  # a batch is also sent when its payload reaches Lambda's 6 MB
 MAX_RETRY_BACKOFF = 60.0  # seconds; a failing batch is retried after 1, 2, 4, ... up to this
 READ_LIMIT = 10_000  # records per GetRecords, Lambda's largest batch
 
@@ -46,6 +49,7 @@ class StreamRecord:
     arrival: float  # seconds since the epoch, on the plane's clock
     partition_key: str
     event: dict[str, Any]
+    size: int = 0  # bytes the record adds to the invocation's payload
 
 
 @dataclass
@@ -90,14 +94,12 @@ class StreamMapping:
 
     @classmethod
     def from_api(cls, esm: dict[str, Any]) -> "StreamMapping":
-        timestamp = esm.get("StartingPositionTimestamp")
         return cls(
             uuid=esm["UUID"], function_arn=esm["FunctionArn"], source_arn=esm["EventSourceArn"],
             batch_size=int(esm.get("BatchSize") or 100),
             batching_window=float(esm.get("MaximumBatchingWindowInSeconds") or 0),
             starting_position=esm.get("StartingPosition") or "TRIM_HORIZON",
-            starting_timestamp=timestamp.timestamp() if hasattr(timestamp, "timestamp") else
-            (float(timestamp) if timestamp is not None else None),
+            starting_timestamp=_epoch(esm.get("StartingPositionTimestamp")),
             max_retry_attempts=_int_or(esm.get("MaximumRetryAttempts"), -1),
             max_record_age=_int_or(esm.get("MaximumRecordAgeInSeconds"), -1),
             bisect=bool(esm.get("BisectBatchOnFunctionError")),
@@ -106,6 +108,13 @@ class StreamMapping:
             tumbling_window=float(esm.get("TumblingWindowInSeconds") or 0),
             on_failure=((esm.get("DestinationConfig") or {}).get("OnFailure") or {}).get("Destination"),
         )
+
+
+def _epoch(value: Any) -> float | None:
+    """A timestamp from the API (a datetime) or a template (seconds) as seconds since the epoch."""
+    if value is None:
+        return None
+    return value.timestamp() if isinstance(value, datetime) else float(value)
 
 
 def _int_or(value: Any, default: int) -> int:
@@ -237,10 +246,10 @@ class ShardPoller:
         if not lane.pending:
             return None
         size = lane.planned[0] if lane.planned else mapping.batch_size
-        batch = list(_take(lane.pending, size))
+        batch, cut = _take(lane.pending, size)
         if lane.tumbling is not None:
             batch = lane.tumbling.same_window(batch)
-        full = len(batch) >= size or (lane.tumbling is not None and len(batch) < len(lane.pending))
+        full = cut or len(batch) >= size or (lane.tumbling is not None and len(batch) < len(lane.pending))
         waited = lane.window_opened is not None and now >= lane.window_opened + mapping.batching_window
         if not (full or waited or lane.retry_at is not None or lane.planned):
             return None
@@ -356,13 +365,19 @@ def lane_of(partition_key: str, lanes: int) -> int:
     return int.from_bytes(digest[:8], "big") % lanes
 
 
-def _take(records: deque[StreamRecord], count: int) -> list[StreamRecord]:
-    taken = []
+def _take(records: deque[StreamRecord], count: int) -> tuple[list[StreamRecord], bool]:
+    """Up to ``count`` records from the front, fewer when their payload would pass 6 MB; and
+    whether the 6 MB limit cut the batch."""
+    taken: list[StreamRecord] = []
+    size = 0
     for record in records:
         if len(taken) == count:
             break
+        if taken and size + record.size > MAX_BATCH_BYTES:
+            return taken, True
         taken.append(record)
-    return taken
+        size += record.size
+    return taken, False
 
 
 class StreamSource:
@@ -418,7 +433,7 @@ class StreamSource:
         """One worker per lane of every shard (ParallelizationFactor lanes per shard)."""
         if self.ctx.now() >= self._next_listing:
             self._discover()
-        return {f"{shard_id}/{index}": (lambda p=poller, i=index: p.poll_lane(i))
+        return {f"{shard_id}/{index}": partial(poller.poll_lane, index)
                 for shard_id, poller in list(self.pollers.items()) for index in range(len(poller.lanes))}
 
     def give_up(self, shard_id: str, records: list[StreamRecord], condition: str, invocations: int,

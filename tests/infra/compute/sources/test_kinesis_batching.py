@@ -143,3 +143,14 @@ def test_in_the_background_new_shards_get_their_poller(cloud, stream, put, consu
     put(arn, [{"n": i} for i in range(4)], key="child")
 
     assert eventually(lambda: [b["n"] for e in events(stack.outputs["Consumer"]) for b in bodies(e)] == [0, 1, 2, 3])
+
+
+def test_a_batch_is_sent_before_its_payload_passes_six_megabytes(cloud, stream, put, consumer, tick):
+    arn = stream()
+    stack = consumer(arn, BatchSize=100)
+    padding = "x" * 900_000  # 1.2 MB each once base64-encoded in the event: five fit in 6 MB, six do not
+    put(arn, [{"n": i, "padding": padding} for i in range(7)])
+
+    tick()
+
+    assert numbers(stack.outputs["Consumer"]) == [[0, 1, 2, 3, 4], [5, 6]]
