@@ -43,3 +43,39 @@ def test_a_deleted_mapping_stops_its_source(cloud, stream, consumer):
     cloud.destroy(stack.name)
 
     assert cloud.plane.sources.mappings == {}
+
+
+def test_a_disabled_mapping_resumes_from_its_checkpoint_when_enabled_again(cloud, stream, put, consumer, tick):
+    from stream_records import numbers
+
+    arn = stream()
+    stack = consumer(arn)
+    lam = cloud.client("lambda")
+    put(arn, [{"n": 0}])
+    tick()
+    lam.update_event_source_mapping(UUID=stack.outputs["MappingId"], Enabled=False)
+    cloud.plane.refresh_mappings()
+    put(arn, [{"n": 1}])
+    tick(5)
+    assert numbers(stack.outputs["Consumer"]) == [[0]]
+
+    lam.update_event_source_mapping(UUID=stack.outputs["MappingId"], Enabled=True)
+    cloud.plane.refresh_mappings()
+    tick(1)
+
+    assert numbers(stack.outputs["Consumer"]) == [[0], [1]]  # not [0] again from TRIM_HORIZON
+
+
+def test_a_function_that_cannot_be_invoked_stops_nothing_and_loses_no_records(cloud, stream, put, consumer, tick,
+                                                                              capsys):
+    arn = stream()
+    stack = consumer(arn)
+    put(arn, [{"n": 0}])
+    cloud.client("lambda").delete_function(FunctionName=stack.outputs["Consumer"])
+
+    tick()
+    tick(5)
+
+    out = capsys.readouterr().out
+    assert out.count(f"event source {stack.outputs['MappingId']}") == 1  # reported once, not per poll
+    assert cloud.plane.in_flight() == 1  # the record waits, not checkpointed, until it expires
