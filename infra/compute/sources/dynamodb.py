@@ -11,8 +11,8 @@ from typing import Any
 
 from infra.compute.sources import SourceContext
 from infra.compute.sources.moto_dynamodb import install_moto_hooks
-from infra.compute.sources.shards import (ShardInfo, StreamMapping, StreamRecord, StreamSource,
-                                          check_stream_mapping, shard_info)
+from infra.compute.sources.shards import StreamRecord, StreamSource
+from infra.compute.sources.stream_settings import ShardInfo, StreamMapping, check_stream_mapping, shard_info
 
 SERVICE = "dynamodb"
 POLL_INTERVAL = 0.25  # Lambda polls a DynamoDB stream's shards about four times a second

@@ -12,8 +12,8 @@ from typing import Any, TypedDict
 
 from infra.compute.sources import SourceContext
 from infra.compute.sources.moto_kinesis import install_moto_hooks
-from infra.compute.sources.shards import (ShardInfo, StreamMapping, StreamRecord, StreamSource,
-                                          check_stream_mapping, shard_info)
+from infra.compute.sources.shards import StreamRecord, StreamSource
+from infra.compute.sources.stream_settings import ShardInfo, StreamMapping, check_stream_mapping, shard_info
 
 SERVICE = "kinesis"
 POLL_INTERVAL = 1.0  # Lambda polls each shard about once a second
