@@ -54,7 +54,11 @@ class EventSources:
                 with self._lock:
                     source = self.mappings.get(esm["UUID"]) or self._paused.pop(esm["UUID"], None)
                     if source is None:
-                        source = kind.build(esm, self.ctx)
+                        try:
+                            source = kind.build(esm, self.ctx)
+                        except Exception as exc:  # noqa: BLE001 - e.g. its stream was deleted: the others run
+                            self._report_once(esm["UUID"], f"event source {esm['UUID']} cannot start: {exc}")
+                            continue
                     self.mappings[esm["UUID"]] = source
                 if self._spawn is not None:
                     self._start_workers(source)  # new mappings, and new shards of running ones

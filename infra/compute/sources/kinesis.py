@@ -44,6 +44,8 @@ class KinesisEventRecord(TypedDict):
 
 
 def check(props: dict[str, Any]) -> str | None:
+    if "/consumer/" in str(props.get("EventSourceArn", "")):
+        return "enhanced fan-out (a stream consumer's ARN) is not run by the compute plane: map the stream's ARN"
     return check_stream_mapping(props, POSITIONS)
 
 

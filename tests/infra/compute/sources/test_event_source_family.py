@@ -36,6 +36,17 @@ def test_event_filtering_is_refused_rather_than_ignored(cloud, deploy):
     assert "FilterCriteria" in str(failed.value)
 
 
+def test_stream_settings_on_an_sqs_mapping_fail_the_deploy(cloud, deploy):
+    queue = cloud.client("sqs").create_queue(QueueName="plain")["QueueUrl"]
+    arn = cloud.client("sqs").get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+
+    with pytest.raises(DeployError) as failed:
+        deploy("unsupported_event_source", SourceArn=arn)  # the template sets StartingPosition
+
+    assert failed.value.logical_id == "WorkerMapping"
+    assert "StartingPosition" in str(failed.value)
+
+
 def test_a_deleted_mapping_stops_its_source(cloud, stream, consumer):
     stack = consumer(stream())
     assert list(cloud.plane.sources.mappings) == [stack.outputs["MappingId"]]

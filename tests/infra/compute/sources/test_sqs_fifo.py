@@ -79,3 +79,4 @@ def test_a_fifo_mapping_with_a_batch_size_over_ten_fails_the_deploy(cloud, deplo
 
     assert failed.value.logical_id == "WorkerOrdered"
     assert "BatchSize 11" in str(failed.value)
+
