@@ -21,7 +21,8 @@ from infra import deploy as deployer
 from infra import registry
 from infra.compute.clock import Clock, VirtualClock, WallClock
 from infra.compute.moto_hooks import install as install_moto_hooks
-from infra.compute.plane import ComputePlane, mapped_queue_urls, queued_messages
+from infra.compute.plane import ComputePlane
+from infra.compute.sources.sqs import mapped_queue_urls, queued_messages
 from infra.exceptions import ToolkitError
 from infra.metering.meter import unmetered
 from infra.runtime import Runtime, build_runtime
@@ -206,7 +207,8 @@ class Cloud:
         """Deliver everything in flight, retries and redrives included.
 
         Embedded on a virtual clock this advances time; on the wall clock, or on a remote target
-        whose compute plane runs elsewhere, it waits until the mapped queues are empty.
+        whose compute plane runs elsewhere, it waits until the event sources have nothing in flight
+        (queued messages, unprocessed or held stream records) — on a remote target: the mapped queues.
         """
         if self.plane is not None and isinstance(self.plane.clock, VirtualClock):
             self.plane.settle(max_seconds)
