@@ -156,12 +156,16 @@ def _run(args: argparse.Namespace, say: Callable[[str], None], stop: Any) -> int
         result = workload.run(cloud, stack, progress=lambda m: say(f"  {m}"))
         for line in workload.summary_lines(result):
             say(line)
+        failed = getattr(workload, "failures", lambda result: [])(result)  # a pattern's invariants
         if cloud.plane is not None:
             _report_invocations(cloud.plane.executor.invocations, say)
         if args.target != "aws":
             cloud.destroy(stack.name)
             say(f"cleaned up the {args.target} target")
     say(f"done in {time.perf_counter() - started:.2f} s")
+    if failed:
+        say(f"invariants that failed: {', '.join(failed)}")
+        return 1
     return 0
 
 

@@ -23,10 +23,16 @@ from fileconv.images import make_thumbnail
 from jobs import JobQueue, Performer, runtime
 
 
+def traced(performer: Performer) -> None:
+    """One log line per perform call: the workload counts them to prove no attempt ran twice."""
+    print(f"PERFORM {performer.job['jobId']} {performer.attempt}", flush=True)
+
+
 class Echo(Performer):
     job_type = "echo"
 
     def perform(self, payload: Any) -> Any:
+        traced(self)
         return payload
 
 
@@ -34,6 +40,7 @@ class Flaky(Performer):
     job_type = "flaky"
 
     def perform(self, payload: Any) -> Any:
+        traced(self)
         settings = payload if isinstance(payload, dict) else {}
         if settings.get("crashOnAttempt") == self.attempt:
             raise SystemExit(f"simulated consumer crash during attempt {self.attempt}")
@@ -46,6 +53,7 @@ class Slow(Performer):
     job_type = "slow"
 
     def perform(self, payload: Any) -> Any:
+        traced(self)
         seconds = float((payload or {}).get("seconds", 1)) if isinstance(payload, dict) else 1.0
         if not 0 <= seconds <= 60:
             raise ValueError(f"slow takes 0 to 60 seconds, not {seconds}")
@@ -57,6 +65,7 @@ class Thumbnail(Performer):
     job_type = "thumbnail"
 
     def perform(self, payload: Any) -> Any:
+        traced(self)
         key = payload.get("key") if isinstance(payload, dict) else None
         if not isinstance(key, str) or not key:
             raise ValueError('thumbnail needs {"key": "<object key in the bucket>"}')
