@@ -3,7 +3,7 @@ jobs past the retention), ``stats`` per job type, and the scheduled function's h
 them (and redelivers attempts delayed beyond SQS's 15 minutes).
 
 recover:
-- RUNNING past ``timeout`` + grace (the consumer crashed or timed out): the attempt is failed
+- RUNNING past its ``timeout`` (the consumer crashed or timed out): the attempt is failed
   with a conditional write ("lost") and retried with backoff, or the job is FAILED after the last;
 - PENDING / RETRY_PENDING whose ``runAt`` is more than the grace past (the message was lost, the
   send after the status write never happened): the attempt's message is sent again, once per
@@ -32,7 +32,7 @@ def recover(queue: JobQueue) -> dict[str, int]:
     now = queue.now()
     counts = {"lost_attempts": 0, "resent": 0}
     for job in list(queue.table.all(status=RUNNING)):
-        if job["updatedAt"] + job["timeout"] + queue.recover_grace < now:
+        if job["updatedAt"] + job["timeout"] < now:
             outcome = consumer.fail(queue, job, f"lost: no outcome within the timeout of {job['timeout']:.0f} s "
                                                f"(the consumer crashed or timed out)", now)
             counts["lost_attempts"] += outcome != "late"
