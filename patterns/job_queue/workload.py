@@ -10,14 +10,16 @@ worker's logs that no attempt ran twice, and shows the stats.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import threading
 import time
 from collections import Counter
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from patterns.api_gateway.client import call
 
+MAINTENANCE_EVERY = 10.0
 ECHOES = 12
 DUPLICATED = 4
 TERMINAL = ("COMPLETED", "FAILED", "CANCELLED")
@@ -31,15 +33,31 @@ def base_url(cloud: Any, stack: Any) -> str:
     return cloud.api_url(stack.outputs["ApiId"], stack.outputs["ApiStage"])
 
 
-def serve_extras(cloud: Any, stack: Any, say: Callable[[str], None]) -> Any:
-    """For ``samplecli.py serve job-queue``: the dashboard's URL and the API's routes."""
-    import contextlib
-
+@contextlib.contextmanager
+def serve_extras(cloud: Any, stack: Any, say: Callable[[str], None]) -> Iterator[None]:
+    """For ``samplecli.py serve job-queue``: the dashboard's URL and the API's routes; while serving,
+    recover and sweep run every 10 s (the scheduled function invoked, as the maintenance schedule
+    would), so a crashed consumer's job is retried."""
     base = base_url(cloud, stack)
     say(f"dashboard: {base}/")
     say(f"enqueue:   curl -X POST -d '{{\"type\": \"flaky\", \"payload\": {{\"failTimes\": 1}}}}' {base}/jobs")
     say(f"jobs:      {base}/jobs?status=COMPLETED   stats: {base}/stats")
-    return contextlib.nullcontext()
+    stop = threading.Event()
+
+    def maintain() -> None:
+        while not stop.wait(MAINTENANCE_EVERY):
+            try:
+                _invoke_maintenance(cloud, stack)
+            except Exception as exc:  # noqa: BLE001 - serving goes on; say why
+                say(f"maintenance run failed: {exc}")
+
+    thread = threading.Thread(target=maintain, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(30)
 
 
 def wait_until(cloud: Any, done: Callable[[], bool], seconds: float = 120.0) -> bool:

@@ -117,10 +117,12 @@ def arm(queue: JobQueue, interval: float) -> bool:
     return True
 
 
-def ensure_armed(queue: JobQueue) -> bool:
-    """Start the maintenance chain unless a run is already scheduled (the API calls this once per
-    Lambda environment, so a chain broken by an outage starts again with the next request)."""
-    interval = float(os.environ.get("JOBS_MAINTENANCE_SECONDS", 0) or 0)
+def ensure_armed(queue: JobQueue, interval: float | None = None) -> bool:
+    """Start the maintenance chain (every ``interval`` s, default JOBS_MAINTENANCE_SECONDS; 0: none)
+    unless a run is already scheduled. The API calls this once per Lambda environment, so a chain
+    broken by an outage starts again with the next request."""
+    if interval is None:
+        interval = float(os.environ.get("JOBS_MAINTENANCE_SECONDS", 0) or 0)
     if interval <= 0:
         return False
     scheduler = queue.delivery.scheduler()

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
 from conftest import deliver, queued
 
 from jobs import (InvalidJobError, JobNotFoundError, JobStateError, PayloadTooLargeError, Retry, UnknownJobTypeError,
-                  recover, scheduled_handler, stats, sweep)
+                  ensure_armed, recover, scheduled_handler, stats, sweep)
 
 
 def test_failed_attempts_are_retried_after_the_exponential_backoff_then_failed(make_queue, calls, cloud):
@@ -41,9 +42,8 @@ def test_a_delay_beyond_sqs_limit_goes_through_a_one_time_schedule(make_queue, c
     schedule = cloud.client("scheduler").get_schedule(Name=schedules[0]["Name"])
     assert re.fullmatch(r"at\(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\)", schedule["ScheduleExpression"])
     assert schedule["ActionAfterCompletion"] == "DELETE"
-    fire = scheduled_handler(queue)
-    import json
-    fire(json.loads(schedule["Target"]["Input"]))  # what the compute plane does when it is due
+    cloud.client("scheduler").delete_schedule(Name=schedule["Name"])  # its target is no function of this test
+    scheduled_handler(queue)(json.loads(schedule["Target"]["Input"]))  # what Scheduler does when it is due
     cloud.clock.advance(3600)
     deliver(queue)
     assert queue.get(job_id)["status"] == "COMPLETED"
@@ -191,3 +191,21 @@ def test_listing_pages_through_jobs_by_status_and_type(make_queue, calls):
     assert {j["jobId"] for j in queue.table.all(job_type="record")} == ids
     with pytest.raises(InvalidJobError):
         queue.list(status="PENDING", token="not-a-token")
+
+
+def test_the_maintenance_chain_arms_one_schedule_per_interval_and_each_run_arms_the_next(make_queue, cloud):
+    queue = make_queue()
+    scheduler = cloud.client("scheduler")
+    try:
+        assert ensure_armed(queue, 60) and not ensure_armed(queue, 60)  # a second API environment finds it armed
+        armed = scheduler.list_schedules()["Schedules"]
+        assert len(armed) == 1
+        schedule = scheduler.get_schedule(Name=armed[0]["Name"])
+        scheduler.delete_schedule(Name=schedule["Name"])  # as Scheduler does after firing it
+        cloud.clock.advance(61)
+        answer = scheduled_handler(queue)(json.loads(schedule["Target"]["Input"]))
+        assert answer == {"recovered": {"lost_attempts": 0, "resent": 0}, "swept": 0}
+        assert len(scheduler.list_schedules()["Schedules"]) == 1  # the next run
+    finally:
+        for leftover in scheduler.list_schedules()["Schedules"]:
+            scheduler.delete_schedule(Name=leftover["Name"])
