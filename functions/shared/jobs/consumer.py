@@ -96,13 +96,18 @@ def perform(queue: "JobQueue", job: Job, started: float) -> str:
         return fail(queue, job, error, queue.now(), started + (time.perf_counter() - wall))
     ended = queue.now()
     duration = max(ended - started, time.perf_counter() - wall)
+    record = dict(_attempt_record(job), endedAt=ended, duration=duration)
     done, _ = queue.table.change(
         job["jobId"],
-        "SET #s = :completed, updatedAt = :now, #r = :result, #d = :duration, expiresAt = :expires, "
-        "attempts.#n.endedAt = :now, attempts.#n.#d = :duration REMOVE #e",
+        "SET #s = :completed, updatedAt = :now, #r = :result, #d = :duration, expiresAt = :expires, attempts.#n = :record"
+        + (" REMOVE #e" if "error" in job else ""),
         "#s = :running AND attempt = :a", completed="COMPLETED", now=ended, result=json.dumps(result),
         duration=duration, expires=ended + queue.retention, running=RUNNING, a=job["attempt"], n=job["attempt"],
-        names={"#r": "result", "#d": "duration", "#e": "error"})
+        record=record, names={"#r": "result", "#d": "duration", **({"#e": "error"} if "error" in job else {})},
+        returns=False)
+    if done is not None:
+        done = _after(job, status="COMPLETED", updatedAt=ended, result=result, duration=duration, record=record)
+        done.pop("error", None)
     _release(queue, job)
     if done is None:
         logger.warning("job %s attempt %d finished after it was given up (past its timeout): result dropped",
@@ -115,18 +120,20 @@ def perform(queue: "JobQueue", job: Job, started: float) -> str:
 def fail(queue: "JobQueue", job: Job, error: str, now: float, ended: float | None = None) -> str:
     """Record attempt ``job["attempt"]`` as failed: a retry after the backoff, or FAILED after the last."""
     attempt = job["attempt"]
-    started = next((a.get("startedAt", now) for a in job.get("attempts", []) if a.get("n") == attempt), now)
+    started = _attempt_record(job).get("startedAt", now)
     final = attempt >= job["maxAttempts"]
     delay = 0.0 if final else queue.retry_of(job).delay(attempt)
     status = FAILED if final else RETRY_PENDING
-    duration = max(0.0, (ended if ended is not None else now) - started)
+    record = dict(_attempt_record(job), endedAt=now, duration=max(0.0, (ended if ended is not None else now) - started),
+                  error=error[:4000])
     changed, _ = queue.table.change(
-        job["jobId"],
-        "SET #s = :status, updatedAt = :now, runAt = :run, #e = :error, attempts.#n.endedAt = :now, "
-        "attempts.#n.#d = :duration, attempts.#n.#e = :error" + (", expiresAt = :expires" if final else ""),
-        "#s = :running AND attempt = :a", status=status, now=now, run=now + delay, error=error[:4000],
-        duration=duration, running=RUNNING, a=attempt, n=attempt, names={"#e": "error", "#d": "duration"},
+        job["jobId"], "SET #s = :status, updatedAt = :now, runAt = :run, #e = :error, attempts.#n = :record"
+        + (", expiresAt = :expires" if final else ""),
+        "#s = :running AND attempt = :a", status=status, now=now, run=now + delay, error=record["error"],
+        running=RUNNING, a=attempt, n=attempt, record=record, names={"#e": "error"}, returns=False,
         **({"expires": now + queue.retention} if final else {}))
+    if changed is not None:
+        changed = _after(job, status=status, updatedAt=now, runAt=now + delay, error=record["error"], record=record)
     _release(queue, job)
     if changed is None:
         return "late"
@@ -134,6 +141,16 @@ def fail(queue: "JobQueue", job: Job, error: str, now: float, ended: float | Non
         queue.delivery.send(job["jobId"], attempt + 1, delay, now=now)
     _hook(queue.performers.get(job["type"]), changed, "on_failure", final)
     return "failed" if final else "retrying"
+
+
+def _attempt_record(job: Job) -> dict[str, Any]:
+    return next((dict(a) for a in job.get("attempts", []) if a.get("n") == job["attempt"]), {"n": job["attempt"]})
+
+
+def _after(job: Job, record: dict[str, Any], **changes: Any) -> Job:
+    """The job as the write just made it (without reading it back)."""
+    attempts = [a for a in job.get("attempts", []) if a.get("n") != job["attempt"]] + [record]
+    return {**job, **changes, "attempts": sorted(attempts, key=lambda a: a["n"])}  # type: ignore[typeddict-item]
 
 
 def _release(queue: "JobQueue", job: Job) -> None:

@@ -28,8 +28,8 @@ class JobTable:
         """Write a new job; with a deduplication key, atomically with its ``dedup#`` item. Returns
         None when written, or the id of the job that already holds the key (nothing written)."""
         encoded = {k: to_av(v) for k, v in item.items()}
-        if dedup_key is None:
-            self.ddb.put_item(TableName=self.name, Item=encoded, ConditionExpression="attribute_not_exists(pk)")
+        if dedup_key is None:  # a fresh random 128-bit id: no condition needed
+            self.ddb.put_item(TableName=self.name, Item=encoded)
             return None
         marker = {"pk": to_av(f"dedup#{dedup_key}"), "jobId": encoded["pk"], "createdAt": encoded["createdAt"]}
         try:
@@ -51,22 +51,22 @@ class JobTable:
         return job_from_item(found["Item"]) if "Item" in found and "status" in found["Item"] else None
 
     def change(self, job_id: str, update: str, condition: str, names: dict[str, str] | None = None,
-               **named: Any) -> tuple[Job | None, Job | None]:
-        """One conditional update: (the job after it, None) if applied, (None, the job as it is) if
-        the condition failed (None, None when there is no such job)."""
+               returns: bool = True, **named: Any) -> tuple[Job | None, Job | None]:
+        """One conditional update (``condition`` must test ``#s``, the status, so a missing job
+        fails it): (the job after it, None) if applied — ``{}`` when not ``returns`` —, (None, the
+        job as it is) if the condition failed (None, None when there is no such job)."""
         names = {**NAMES, **(names or {})}
         if "#n" in update or "#n" in condition:
             names["#n"] = str(named.pop("n"))
         try:
             answer = self.ddb.update_item(
-                TableName=self.name, Key={"pk": to_av(job_id)}, UpdateExpression=update,
-                ConditionExpression=f"attribute_exists(#s) AND ({condition})", ExpressionAttributeNames=names,
-                ExpressionAttributeValues=values(**named), ReturnValues="ALL_NEW",
-                ReturnValuesOnConditionCheckFailure="ALL_OLD")
+                TableName=self.name, Key={"pk": to_av(job_id)}, UpdateExpression=update, ConditionExpression=condition,
+                ExpressionAttributeNames=names, ExpressionAttributeValues=values(**named),
+                ReturnValues="ALL_NEW" if returns else "NONE", ReturnValuesOnConditionCheckFailure="ALL_OLD")
         except self.ddb.exceptions.ConditionalCheckFailedException as exc:
             old = exc.response.get("Item")
             return None, (job_from_item(old) if old and "status" in old else None)
-        return job_from_item(answer["Attributes"]), None
+        return (job_from_item(answer["Attributes"]) if returns else {}), None
 
     def delete(self, job: Job, condition: str = "", **named: Any) -> bool:
         """Remove the job (and its deduplication key) if ``condition`` holds."""
