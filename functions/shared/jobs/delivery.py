@@ -12,8 +12,8 @@ from __future__ import annotations
 import json
 import math
 import os
+import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import Any, Callable
 
 from jobs.errors import ConfigurationError, InvalidJobError
@@ -44,8 +44,8 @@ class Retry:
 
 
 def at_expression(when: float) -> str:
-    moment = datetime.fromtimestamp(math.ceil(when), tz=timezone.utc)
-    return f"at({moment:%Y-%m-%dT%H:%M:%S})"
+    """Scheduler's one-time expression, UTC, for the first whole second at or after ``when``."""
+    return time.strftime("at(%Y-%m-%dT%H:%M:%S)", time.gmtime(math.ceil(when)))
 
 
 @dataclass
