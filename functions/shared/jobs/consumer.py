@@ -29,16 +29,17 @@ EXCLUSIVE_WAIT = 5.0  # an exclusive job whose key is busy is delivered again th
 
 @dataclass(frozen=True)
 class Message:
+    """``{"jobId", "attempt"}``: a wake-up call for one attempt of one job."""
+
     job_id: str
     attempt: int
-    exclusive: str = ""
 
     @classmethod
     def parse(cls, body: str) -> "Message":
         data = json.loads(body)
         if not isinstance(data, dict) or not isinstance(data.get("jobId"), str) or not isinstance(data.get("attempt"), int):
             raise ValueError(f"not a job message: {body[:200]!r}")
-        return cls(data["jobId"], data["attempt"], str(data.get("exclusive") or ""))
+        return cls(data["jobId"], data["attempt"])
 
 
 def run_attempt(queue: "JobQueue", message: Message) -> str:

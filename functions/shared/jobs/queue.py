@@ -19,7 +19,7 @@ from jobs.delivery import Delivery, Retry
 from jobs.errors import (ConfigurationError, InvalidJobError, JobNotFoundError, JobStateError, PayloadTooLargeError,
                          UnknownJobTypeError)
 from jobs.performers import Performer
-from jobs.records import CANCELLED, FAILED, FINISHED, PENDING, RETRY_PENDING, RUNNING, Job
+from jobs.records import CANCELLED, FAILED, PENDING, RETRY_PENDING, RUNNING, Job
 from jobs.table import JobTable
 
 MAX_PAYLOAD_BYTES = 256 * 1024
@@ -207,5 +207,3 @@ class JobQueue:
             raise JobNotFoundError(f"no job {job_id!r}")
         raise JobStateError(f"cannot {action} job {job_id}: it is {seen['status']} (allowed: {allowed})")
 
-
-__all__ = ["JobQueue", "FINISHED"]
