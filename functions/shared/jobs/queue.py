@@ -101,6 +101,20 @@ class JobQueue:
         self.delivery.send(job_id, 1, delay or 0.0, now=self.now())
         return job_id
 
+    def enqueue_many(self, job_type: str, payloads: Iterable[Any], *, delay: float | None = None,
+                     max_attempts: int | None = None, retry: Retry | None = None,
+                     timeout: float | None = None) -> list[str]:
+        """Enqueue one job per payload with the same options: ``BatchWriteItem`` (25 a request)
+        and ``SendMessageBatch`` (10 a request). Every payload is checked before anything is
+        written; no dedup or exclusive keys here (a dedup key needs a conditional write each)."""
+        now = self.now()
+        items = [self._item(job_type, payload, delay, max_attempts, retry, timeout, None, None, now)
+                 for payload in payloads]
+        self.table.create_many(items)
+        ids = [item["pk"] for item in items]
+        self.delivery.send_many(ids, 1, delay or 0.0, now=now)
+        return ids
+
     def perform_now(self, job_type: str, payload: Any = None, **options: Any) -> Job:
         """Record the job and run its first attempt here, now, through the same claim and outcome
         writes as the consumer; further attempts (if it fails) go through the queue. The job."""
@@ -115,6 +129,13 @@ class JobQueue:
     def _create(self, job_type: str, payload: Any, delay: float | None, max_attempts: int | None,
                 retry: Retry | None, timeout: float | None, dedup_key: str | None,
                 exclusive_key: str | None) -> tuple[str, str | None]:
+        item = self._item(job_type, payload, delay, max_attempts, retry, timeout, dedup_key, exclusive_key, self.now())
+        return item["pk"], self.table.create(item, dedup_key)
+
+    def _item(self, job_type: str, payload: Any, delay: float | None, max_attempts: int | None,
+              retry: Retry | None, timeout: float | None, dedup_key: str | None, exclusive_key: str | None,
+              now: float) -> dict[str, Any]:
+        """A new job's item, after checking everything about it (InvalidJobError says what is wrong)."""
         if job_type not in self.performers:
             raise UnknownJobTypeError(f"unknown job type {job_type!r}; known: {sorted(self.performers)}")
         try:
@@ -136,7 +157,6 @@ class JobQueue:
         if not 0 < run_timeout <= 86_400:
             raise InvalidJobError(f"timeout is more than 0 and at most 86400 seconds, not {run_timeout!r}")
         policy = retry or Retry(self.setting("retry_kind"), float(self.setting("retry_base")))
-        now = self.now()
         job_id = uuid.uuid4().hex
         item: dict[str, Any] = {
             "pk": job_id, "status": PENDING, "jobType": job_type, "payload": text, "attempt": 0,
@@ -146,7 +166,7 @@ class JobQueue:
             item["dedupKey"] = dedup_key
         if exclusive_key is not None:
             item["exclusiveKey"] = exclusive_key
-        return job_id, self.table.create(item, dedup_key)
+        return item
 
     # -- the consumer -----------------------------------------------------------------------------
     def consumer_handler(self, event: dict[str, Any], context: Any = None) -> dict[str, Any]:

@@ -8,7 +8,7 @@ import base64
 import json
 from typing import Any, Callable, Iterator
 
-from jobs.errors import InvalidJobError
+from jobs.errors import InvalidJobError, JobError
 from jobs.records import BY_STATUS, BY_TYPE, Job, job_from_item, to_av, values
 
 NAMES = {"#s": "status"}
@@ -45,6 +45,20 @@ class JobTable:
         if "Item" not in held:  # the holder was deleted between the two calls
             raise InvalidJobError(f"deduplication key {dedup_key!r} was released meanwhile; enqueue again")
         return held["Item"]["jobId"]["S"]
+
+    def create_many(self, items: list[dict[str, Any]]) -> None:
+        """New jobs (fresh random ids, no dedup keys) 25 to a ``BatchWriteItem``; what DynamoDB
+        leaves unprocessed (throttling) is written again."""
+        for start in range(0, len(items), 25):
+            pending = {self.name: [{"PutRequest": {"Item": {k: to_av(v) for k, v in item.items()}}}
+                                   for item in items[start:start + 25]]}
+            for _ in range(8):
+                pending = self.ddb.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
+                if not pending:
+                    break
+            if pending:
+                raise JobError(f"DynamoDB left {len(pending[self.name])} jobs unwritten after 8 tries; none of "
+                               f"them was sent (the earlier batches were)")
 
     def get(self, job_id: str) -> Job | None:
         found = self.ddb.get_item(TableName=self.name, Key={"pk": to_av(job_id)}, ConsistentRead=True)

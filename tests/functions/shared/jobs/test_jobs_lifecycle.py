@@ -209,3 +209,15 @@ def test_the_maintenance_chain_arms_one_schedule_per_interval_and_each_run_arms_
     finally:
         for leftover in scheduler.list_schedules()["Schedules"]:
             scheduler.delete_schedule(Name=leftover["Name"])
+
+
+def test_enqueue_many_writes_and_sends_in_batches_and_refuses_the_lot_on_one_bad_payload(make_queue, calls, cloud):
+    queue = make_queue()
+    with pytest.raises(PayloadTooLargeError):
+        queue.enqueue_many("record", [{"n": 1}, "x" * 300_000])
+    assert cloud.client("dynamodb").scan(TableName=queue.table.name)["Count"] == 0 and queued(queue) == 0
+    ids = queue.enqueue_many("record", [{"n": n} for n in range(57)])
+    assert len(set(ids)) == 57 and queued(queue) == 57
+    deliver(queue)
+    assert sorted(calls.count) == sorted((job_id, 1) for job_id in ids)
+    assert {queue.get(job_id)["status"] for job_id in ids} == {"COMPLETED"}
