@@ -16,10 +16,6 @@ import os
 import threading
 from typing import Any
 
-from fileconv import storage
-from fileconv.config import Settings
-from fileconv.conversion import ObjectRef
-from fileconv.images import make_thumbnail
 from jobs import JobQueue, Performer, runtime
 
 
@@ -66,6 +62,11 @@ class Thumbnail(Performer):
 
     def perform(self, payload: Any) -> Any:
         traced(self)
+        from fileconv import storage  # here, so only the thumbnail job loads Pillow (not the API's cold start)
+        from fileconv.config import Settings
+        from fileconv.conversion import ObjectRef
+        from fileconv.images import make_thumbnail
+
         key = payload.get("key") if isinstance(payload, dict) else None
         if not isinstance(key, str) or not key:
             raise ValueError('thumbnail needs {"key": "<object key in the bucket>"}')

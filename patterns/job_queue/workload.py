@@ -78,12 +78,36 @@ def wait_until(cloud: Any, done: Callable[[], bool], seconds: float = 120.0) -> 
     return True
 
 
+def _get(url: str, tries: int = 4) -> Any:
+    """GET, asked again after a 5xx (a gateway hiccup; reading is safe to repeat)."""
+    answer = call("GET", url)
+    for _ in range(tries - 1):
+        if answer.status < 500:
+            break
+        threading.Event().wait(0.5)
+        answer = call("GET", url)
+    return answer
+
+
 def _job(base: str, job_id: str) -> dict[str, Any]:
-    return call("GET", f"{base}/jobs/{job_id}").body
+    """The job as the API shows it; an answer that is not a job (a gateway error) says so in
+    ``status``, so waiting goes on and a final one fails the invariants by name."""
+    answer = _get(f"{base}/jobs/{job_id}")
+    if answer.status == 200 and isinstance(answer.body, dict):
+        return answer.body
+    return {"jobId": job_id, "status": f"HTTP {answer.status}: {str(answer.body)[:120]}", "attempt": -1, "attempts": []}
 
 
 def _enqueue(base: str, body: Any) -> Any:
     return call("POST", f"{base}/jobs", body)
+
+
+def _accepted(base: str, body: Any) -> str:
+    """The new job's id; an enqueue the API did not accept stops the run, saying what it answered."""
+    answer = _enqueue(base, body)
+    if answer.status != 202 or not isinstance(answer.body, dict) or "jobId" not in answer.body:
+        raise RuntimeError(f"POST /jobs {str(body)[:80]} answered {answer.status}: {str(answer.body)[:300]}")
+    return answer.body["jobId"]
 
 
 def run(cloud: Any, stack: Any, progress: Callable[[str], None] = lambda message: None) -> dict[str, Any]:
@@ -92,7 +116,7 @@ def run(cloud: Any, stack: Any, progress: Callable[[str], None] = lambda message
     labels: dict[str, str] = {}
 
     progress("a job whose consumer crashes during its first attempt...")
-    crash = _enqueue(base, {"type": "flaky", "payload": {"crashOnAttempt": 1}, "timeoutSeconds": 2}).body["jobId"]
+    crash = _accepted(base, {"type": "flaky", "payload": {"crashOnAttempt": 1}, "timeoutSeconds": 2})
     labels[crash] = "consumer crash"
     crashed = wait_until(cloud, lambda: _performed(cloud, stack)[(crash, 1)] > 0)
     if not getattr(cloud.clock, "virtual", False):
@@ -102,9 +126,9 @@ def run(cloud: Any, stack: Any, progress: Callable[[str], None] = lambda message
 
     s3 = cloud.client("s3")
     s3.put_object(Bucket=stack.outputs["BucketName"], Key="in/cat.png", Body=_png())
-    accepted = [_enqueue(base, {"type": "echo", "payload": {"n": n}}).body["jobId"] for n in range(ECHOES)]
+    accepted = [_accepted(base, {"type": "echo", "payload": {"n": n}}) for n in range(ECHOES)]
     labels.update({job_id: "echo" for job_id in accepted})
-    pairs = [[_enqueue(base, {"type": "echo", "payload": {"order": n}, "dedupKey": f"order-{n}"}).body["jobId"]
+    pairs = [[_accepted(base, {"type": "echo", "payload": {"order": n}, "dedupKey": f"order-{n}"})
               for _ in range(2)] for n in range(DUPLICATED)]
     labels.update({first: "duplicate" for first, _ in pairs})
     for label, body in (("flaky once", {"type": "flaky", "payload": {"failTimes": 1}}),
@@ -112,7 +136,7 @@ def run(cloud: Any, stack: Any, progress: Callable[[str], None] = lambda message
                         ("slow", {"type": "slow", "payload": {"seconds": 0.2}}),
                         ("thumbnail", {"type": "thumbnail", "payload": {"key": "in/cat.png"}}),
                         ("cancelled", {"type": "echo", "payload": "later", "delaySeconds": 600})):
-        labels[_enqueue(base, body).body["jobId"]] = label
+        labels[_accepted(base, body)] = label
     cancelled = next(j for j, label in labels.items() if label == "cancelled")
     cancel_answer = call("POST", f"{base}/jobs/{cancelled}/cancel").status
     bad = {"unknown type": _enqueue(base, {"type": "no-such-job", "payload": {}}).status,
@@ -123,7 +147,8 @@ def run(cloud: Any, stack: Any, progress: Callable[[str], None] = lambda message
     all_done = wait_until(cloud, lambda: all(_job(base, j)["status"] in TERMINAL for j in labels))
     jobs = {job_id: _job(base, job_id) for job_id in labels}
     performed = _performed(cloud, stack)
-    stats = call("GET", f"{base}/stats").body["types"]
+    answer = _get(f"{base}/stats")
+    stats = answer.body["types"] if answer.status == 200 else []
     return {"labels": labels, "jobs": jobs, "pairs": pairs, "bad": bad, "cancel_answer": cancel_answer,
             "performed": {f"{j} {a}": n for (j, a), n in performed.items()}, "stats": stats, "all_done": all_done,
             "crashed": crashed, "thumbnail_written": _exists(s3, stack.outputs["BucketName"], "thumbnails/in/cat.png"),
