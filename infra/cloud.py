@@ -19,6 +19,7 @@ from typing import Any, Callable
 
 from infra import deploy as deployer
 from infra import registry
+from infra.compute import iam
 from infra.compute.clock import Clock, VirtualClock, WallClock
 from infra.compute.moto_hooks import install as install_moto_hooks
 from infra.compute.plane import ComputePlane, mapped_queue_urls, queued_messages
@@ -47,13 +48,15 @@ class Cloud:
 
     # -- construction -----------------------------------------------------------------------
     @classmethod
-    def embedded(cls, clock: Clock | None = None, region: str = "us-east-1") -> "Cloud":
+    def embedded(cls, clock: Clock | None = None, region: str = "us-east-1",
+                 enforce_iam: bool | None = None) -> "Cloud":
         from moto import mock_aws
 
         cloud = cls(resolve("embedded", region=region))
         cloud._set_env({"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
                         "AWS_DEFAULT_REGION": region, "AWS_ENDPOINT_URL": None})
         install_moto_hooks()
+        iam.enforce(enforce_iam)  # functions' calls checked against their roles (None: TOOLKIT_IAM decides)
         # Step Functions runs state machines only when asked (research/moto.md)
         cloud._mock = mock_aws(config={"core": {"reset_boto3_session": False},
                                        "stepfunctions": {"execute_state_machine": True}})

@@ -25,6 +25,8 @@ from io import BytesIO
 from typing import Any, Protocol
 from urllib.parse import quote_plus, urlparse
 
+from infra.compute.iam.hook import install as install_iam_enforcement
+
 
 class Plane(Protocol):
     def now(self) -> float: ...
@@ -73,6 +75,7 @@ def install() -> None:
     _hook_iam()
     _hook_dispatch()
     _hook_request_build()
+    install_iam_enforcement()  # IAM enforced locally (infra/compute/iam): checks functions' calls
 
 
 def _hook_lambda() -> None:
