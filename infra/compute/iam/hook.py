@@ -11,11 +11,12 @@ the service's own shape. Any other caller takes moto's path unchanged.
 from __future__ import annotations
 
 import json
+from xml.sax.saxutils import escape
 from functools import lru_cache
 from typing import Any
 from urllib.parse import unquote
 
-from infra.compute.iam import enforcing, policies
+from infra.compute.iam import deliveries, enforcing, policies
 from infra.compute.iam.exceptions import IamError
 from infra.compute.iam.policy import Principal, Request, evaluate
 from infra.compute.iam.requests import Call, authorizations
@@ -32,6 +33,7 @@ def install() -> None:
     _installed = True
     policies.install()
     install_default_sessions()
+    deliveries.install()
     from moto.core.authorization import ActionAuthenticatorMixin
 
     original = ActionAuthenticatorMixin._authenticate_and_authorize_action
@@ -66,23 +68,31 @@ def _hook_management_api() -> None:
 def authorize(response: Any, principal: Principal, moto_resource: str) -> None:
     """Raise AWS's AccessDenied (in the service's shape) unless every authorization the request
     needs is allowed."""
-    call = _call(response, moto_resource)
+    denial = first_denial(principal, _call(response, moto_resource))
+    if denial is not None:
+        raise access_denied(response, principal, *denial)
+
+
+def first_denial(principal: Principal, call: Call) -> tuple[str, str, str] | None:
+    """(action, resource, reason) of the first authorization the call needs that is not allowed."""
     context = {"aws:principalarn": principal.role_arn, "aws:principalaccount": principal.account,
                "aws:principaltype": "AssumedRole", "aws:securetransport": "true",
                "aws:requestedregion": call.region}
+    identity = policies.identity_policies(principal.role_arn)
     for action, resource in authorizations(call):
         stats["checked"] += 1
         try:
-            outcome = evaluate(Request(principal, action, resource, context),
-                               policies.identity_policies(principal.role_arn),
+            outcome = evaluate(Request(principal, action, resource, context), identity,
                                policies.resource_policy(resource, call.account))
+        except IamError as exc:  # fail closed, saying why
+            stats["denied"] += 1
+            return action, resource, f"because {exc}"
+        if not outcome.allowed:
+            stats["denied"] += 1
             reason = (f"with an explicit deny in {outcome.where}" if outcome.decision == "ExplicitDeny"
                       else f"because no identity-based policy allows the {action} action")
-        except IamError as exc:  # fail closed, saying why
-            outcome, reason = None, f"because {exc}"
-        if outcome is None or not outcome.allowed:
-            stats["denied"] += 1
-            raise access_denied(response, principal, action, resource, reason)
+            return action, resource, reason
+    return None
 
 
 def _call(response: Any, moto_resource: str) -> Call:
@@ -154,5 +164,8 @@ def access_denied(response: Any, principal: Principal, action: str, resource: st
             response.response_headers["x-amzn-query-error"] = "AccessDenied;Sender"
     else:
         error = AccessDeniedError(principal.arn, f"{action} on resource: {resource} {reason}")
+        if protocol == "rest-xml":  # S3 answers <Error> at the root, not wrapped in <ErrorResponse>
+            error.description = (f"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>AccessDenied</Code>"
+                                 f"<Message>{escape(message)}</Message></Error>")
     error.code = 403
     return error
