@@ -56,13 +56,13 @@ class Cloud:
         cloud._set_env({"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",
                         "AWS_DEFAULT_REGION": region, "AWS_ENDPOINT_URL": None})
         install_moto_hooks()
-        iam.enforce(enforce_iam)  # functions' calls checked against their roles (None: TOOLKIT_IAM decides)
         # Step Functions runs state machines only when asked (research/moto.md)
         cloud._mock = mock_aws(config={"core": {"reset_boto3_session": False},
                                        "stepfunctions": {"execute_state_machine": True}})
         cloud._mock.start()
         account = deployer.account_id(cloud.target)
         cloud.plane = ComputePlane(cloud.client, clock or VirtualClock(), account, region).activate()
+        iam.enforce(enforce_iam, owner=cloud.plane)  # functions' calls checked against their roles (None: TOOLKIT_IAM)
         return cloud
 
     @classmethod

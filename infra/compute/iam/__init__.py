@@ -17,17 +17,23 @@ from infra.compute.iam.sessions import role_session_environment
 ENV_SWITCH = "TOOLKIT_IAM"
 _OFF = ("0", "off", "false", "no", "disabled")
 _override: bool | None = None
+_owner: Any = None
 
 
-def enforce(enabled: bool | None) -> None:
-    """Turn enforcement on or off for this process (None: the environment variable decides)."""
-    global _override
-    _override = enabled
+def enforce(enabled: bool | None, owner: Any = None) -> None:
+    """Turn enforcement on or off (None: the environment variable decides). With an ``owner``
+    (a compute plane), the choice holds only while that plane is the active one, so a cloud
+    built with enforcement off does not turn it off for the next one."""
+    global _override, _owner
+    _override, _owner = enabled, owner
 
 
 def enforcing() -> bool:
     if _override is not None:
-        return _override
+        from infra.compute import moto_hooks
+
+        if _owner is None or moto_hooks.active() is _owner:
+            return _override
     return os.environ.get(ENV_SWITCH, "on").strip().lower() not in _OFF
 
 

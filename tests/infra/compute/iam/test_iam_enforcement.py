@@ -107,3 +107,23 @@ def test_with_enforcement_off_sns_delivers_without_a_queue_policy():
         stack = deploy(cloud, "subscription_without_queue_policy")
         cloud.client("sns").publish(TopicArn=stack.outputs["TopicArn"], Message="hello")
         assert len(cloud.client("sqs").receive_message(QueueUrl=stack.outputs["QueueUrl"])["Messages"]) == 1
+
+
+def test_up_checks_the_calls_of_the_functions_it_runs():
+    import socket
+
+    from infra import server
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    endpoint = server.start(port=port)
+    try:
+        stack = Cloud.remote("local", endpoint_url=endpoint.url).deploy(
+            "fixture", template=FIXTURES / "read_only_writer.yaml", stack_name=f"ro-{uuid.uuid4().hex[:8]}")
+        result = endpoint.plane.invoke(stack.outputs["Writer"], {"key": "a"})
+    finally:
+        endpoint.stop()
+    assert result["function_error"] == "Unhandled"
+    assert "(AccessDeniedException)" in result["payload"]["errorMessage"]
+    assert f"dynamodb:PutItem on resource: {stack.outputs['TableArn']}" in result["payload"]["errorMessage"]
