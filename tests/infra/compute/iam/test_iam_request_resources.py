@@ -147,3 +147,16 @@ def test_api_gateway_management_api_is_execute_api_manage_connections(denied):
 
 def test_get_caller_identity_needs_no_permission(denied):
     assert denied("sts").get_caller_identity()["Account"] == ACCOUNT
+
+
+def test_an_explicit_deny_is_named_as_such_even_beside_an_allow(cloud, denied):
+    iam = cloud.client("iam")
+    for effect in ("Allow", "Deny"):
+        iam.put_role_policy(RoleName="nothing-allowed", PolicyName=effect, PolicyDocument=json.dumps({
+            "Version": "2012-10-17", "Statement": [{"Effect": effect, "Action": "sns:Publish", "Resource": "*"}]}))
+    topic = cloud.client("sns").create_topic(Name="alerts")["TopicArn"]
+
+    code, message = denial(lambda: denied("sns").publish(TopicArn=topic, Message="m"))
+
+    assert code == "AccessDenied"
+    assert message.endswith(f"to perform: sns:Publish on resource: {topic} with an explicit deny in an identity-based policy")
