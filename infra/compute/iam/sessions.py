@@ -67,7 +67,12 @@ def install_default_sessions() -> None:
             return original()
         session = _default_sessions.get(key_id)
         if session is None:
-            session = _default_sessions[key_id] = boto3.session.Session()
+            # the process's models, already loaded, are shared: a new session costs ~40 ms, not ~100
+            import botocore.session
+
+            core = botocore.session.Session()
+            core.register_component("data_loader", original()._session.get_component("data_loader"))
+            session = _default_sessions[key_id] = boto3.session.Session(botocore_session=core)
         return session
 
     boto3._get_default_session = _get_default_session
