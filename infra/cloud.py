@@ -19,6 +19,7 @@ from typing import Any, Callable
 
 from infra import deploy as deployer
 from infra import registry
+from infra.compute import iam
 from infra.compute.clock import Clock, VirtualClock, WallClock
 from infra.compute.moto_hooks import install as install_moto_hooks
 from infra.compute.plane import ComputePlane
@@ -46,7 +47,8 @@ class Cloud:
 
     # -- construction -----------------------------------------------------------------------
     @classmethod
-    def embedded(cls, clock: Clock | None = None, region: str = "us-east-1") -> "Cloud":
+    def embedded(cls, clock: Clock | None = None, region: str = "us-east-1",
+                 enforce_iam: bool | None = None) -> "Cloud":
         from moto import mock_aws
 
         cloud = cls(resolve("embedded", region=region))
@@ -58,6 +60,7 @@ class Cloud:
                                        "stepfunctions": {"execute_state_machine": True}})
         cloud._mock.start()
         cloud.runtime = build_runtime(cloud.target, clock or VirtualClock())
+        iam.enforce(enforce_iam, owner=cloud.plane)  # functions' calls checked against their roles (None: TOOLKIT_IAM)
         return cloud
 
     @classmethod

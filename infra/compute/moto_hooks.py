@@ -25,6 +25,8 @@ from io import BytesIO
 from typing import Any, Protocol
 from urllib.parse import quote_plus, urlparse
 
+from infra.compute.iam.hook import install as install_iam_enforcement
+
 
 class Plane(Protocol):
     def now(self) -> float: ...
@@ -79,6 +81,7 @@ def install() -> None:
     from infra.compute.sources import install_moto_hooks as sources_switch_off_moto_shortcuts
 
     sources_switch_off_moto_shortcuts()  # each event source hooks moto next to its own code
+    install_iam_enforcement()  # IAM enforced locally (infra/compute/iam): checks functions' calls
 
 
 def _hook_lambda() -> None:
