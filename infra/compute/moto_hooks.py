@@ -73,6 +73,9 @@ def install() -> None:
     _hook_iam()
     _hook_dispatch()
     _hook_request_build()
+    from infra.compute.stepfunctions import hooks as stepfunctions_hooks  # Step Functions on the clock
+
+    stepfunctions_hooks.install()
 
 
 def _hook_lambda() -> None:

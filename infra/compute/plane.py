@@ -22,6 +22,7 @@ from infra.compute.executor import Executor, FunctionSpec, InvocationResult
 from infra.compute.functions import resolve_function, spec_from_moto
 from infra.compute.scheduler_source import ScheduleSource
 from infra.compute.sqs_source import SqsPoller, mapping_from_api
+from infra.compute import stepfunctions  # Step Functions executions' waits (infra/compute/stepfunctions)
 
 ASYNC_RETRY_DELAYS = (60.0, 120.0)  # Lambda retries a failed asynchronous invocation twice
 
@@ -182,6 +183,7 @@ class ComputePlane:
     def in_flight(self) -> int:
         """Messages in mapped queues (visible or not), held batches and pending async invocations."""
         held = len(self._async) + sum(len(p.pending) for p in self.pollers.values())
+        held += stepfunctions.in_flight()  # Step Functions: executions at work or due to go on
         return held + queued_messages(self.clients("sqs"), [p.queue_url for p in self.pollers.values()])
 
     def settle(self, max_seconds: float = 3600.0, step: float = 1.0, max_step: float = 30.0) -> float:
@@ -196,9 +198,12 @@ class ComputePlane:
         start = self.clock.now()
         self.run_until_idle()
         current = step
-        while self.in_flight() and self.clock.now() - start < max_seconds:
-            self.clock.advance(current)
+        while (busy := self.in_flight()) and self.clock.now() - start < max_seconds:
+            # Step Functions: straight to an execution's due time (a Wait state) when only they wait
+            self.clock.advance(stepfunctions.settle_step(current, self.clock.now(), busy > stepfunctions.in_flight(),
+                                                       start + max_seconds))
             current = step if self.run_until_idle() else min(current * 2, max_step)
+        stepfunctions.wait_quiet()  # Step Functions: executions woken by the last step have parked again
         return self.clock.now() - start
 
     # -- background mode -------------------------------------------------------------------
