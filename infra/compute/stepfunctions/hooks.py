@@ -22,10 +22,12 @@ from __future__ import annotations
 
 import datetime
 import importlib
+import importlib.abc
+import importlib.util
 import json
 import re
 import sys
-from typing import Any
+from typing import Any, Callable
 
 from infra.compute.stepfunctions.parking import ClockThread, ClockThreading, ClockTime, clock, owning
 
@@ -48,21 +50,60 @@ _MODULE_KINDS = {
     "backend.execution_worker": "children",
 }
 _installed = False
+_SYNC_HOST = r"https?://sync-states\.(.+)\.amazonaws.com"  # botocore sends StartSyncExecution there
 
 
 def install() -> None:
+    """Hook the interpreter when moto first loads it (importing it costs about a second, which a
+    pattern without state machines should not pay); StartSyncExecution's host is known at once."""
     global _installed
     if _installed:
         return
     _installed = True
+    import moto.backend_index as backend_index
+
+    backend_index.backend_url_patterns.append(("stepfunctions", re.compile(_SYNC_HOST)))
+    _after_import("moto.stepfunctions.urls", _hook_start_sync_execution)
+    _after_import("moto.stepfunctions.parser.models", _hook_interpreter)
+
+
+def _hook_interpreter() -> None:
     _hook_interpreter_waits()
     _hook_execution_start()
     _hook_history_time()
     _hook_heartbeat_timeout_error()
-    _hook_start_sync_execution()
     _hook_parse_once()
     _hook_client_reuse()
     _hook_jsonpath_once()
+
+
+class _AfterImport(importlib.abc.MetaPathFinder):
+    """Runs ``then`` right after the module ``name`` is first imported (at once if it is already)."""
+
+    def __init__(self, name: str, then: Callable[[], None]) -> None:
+        self.name, self.then = name, then
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
+        if fullname != self.name:
+            return None
+        sys.meta_path.remove(self)
+        spec = importlib.util.find_spec(fullname)
+        if spec is not None and spec.loader is not None:
+            load, then = spec.loader.exec_module, self.then
+
+            def exec_module(module: Any) -> None:
+                load(module)
+                then()
+
+            spec.loader.exec_module = exec_module  # type: ignore[method-assign]
+        return spec
+
+
+def _after_import(name: str, then: Callable[[], None]) -> None:
+    if name in sys.modules:
+        then()
+    else:
+        sys.meta_path.insert(0, _AfterImport(name, then))
 
 
 def _hook_interpreter_waits() -> None:
@@ -130,16 +171,13 @@ def _hook_heartbeat_timeout_error() -> None:
 
 
 def _hook_start_sync_execution() -> None:
-    import moto.backend_index as backend_index
     import moto.stepfunctions.urls as urls
     from moto.core.responses import ActionResult
     from moto.stepfunctions.responses import StepFunctionResponse
 
     from infra.compute.stepfunctions.sync import start_sync_execution
 
-    sync_host = r"https?://sync-states\.(.+)\.amazonaws.com"
-    urls.url_bases.append(sync_host)
-    backend_index.backend_url_patterns.append(("stepfunctions", re.compile(sync_host)))
+    urls.url_bases.append(_SYNC_HOST)
 
     def handler(self: Any) -> ActionResult:
         output = start_sync_execution(self.stepfunction_backend, self._get_param("stateMachineArn"),
