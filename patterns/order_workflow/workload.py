@@ -223,9 +223,9 @@ def serve_extras(cloud: Any, stack: Any, say: Callable[[str], None]) -> Iterator
     seed_inventory(cloud, stack)
     url = base_url(cloud, stack)
     say(f"stock: {STOCK}")
-    say(f"  curl -d '{{\"items\": [{{\"sku\": \"laptop\", \"quantity\": 1, \"price\": 1299}}], "
+    say(f"  curl -H 'Content-Type: application/json' -d '{{\"items\": [{{\"sku\": \"laptop\", \"quantity\": 1, \"price\": 1299}}], "
         f"\"card\": \"{GOOD_CARD}\"}}' {url}/orders")
     say(f"  curl {url}/orders/<orderId>")
-    say(f"  curl -d '{{\"approved\": true}}' {url}/orders/<orderId>/approval")
-    say(f"  curl -d '{{\"items\": [{{\"quantity\": 2, \"price\": 19.99}}]}}' {url}/quotes")
+    say(f"  curl -H 'Content-Type: application/json' -d '{{\"approved\": true}}' {url}/orders/<orderId>/approval")
+    say(f"  curl -H 'Content-Type: application/json' -d '{{\"items\": [{{\"quantity\": 2, \"price\": 19.99}}]}}' {url}/quotes")
     yield
