@@ -125,3 +125,19 @@ def test_what_the_interpreter_cannot_run_fails_the_execution_naming_the_state(cl
 
 def _queue(cloud) -> str:
     return cloud.client("sqs").create_queue(QueueName=f"tokens-{time.monotonic_ns()}")["QueueUrl"]
+
+
+def test_waits_inside_parallel_branches_and_map_iterations_pass_on_the_clock(cloud, machine, start, described):
+    arn = machine({"StartAt": "Both", "States": {
+        "Both": {"Type": "Parallel", "Next": "Each", "ResultPath": None, "Branches": [
+            {"StartAt": "Short", "States": {"Short": {"Type": "Wait", "Seconds": 100, "End": True}}},
+            {"StartAt": "Long", "States": {"Long": {"Type": "Wait", "Seconds": 200, "End": True}}}]},
+        "Each": {"Type": "Map", "ItemsPath": "$.delays", "End": True, "ItemProcessor": {
+            "ProcessorConfig": {"Mode": "INLINE"}, "StartAt": "Hold",
+            "States": {"Hold": {"Type": "Wait", "SecondsPath": "$", "End": True}}}}}})
+    before, real = cloud.clock.now(), time.monotonic()
+    execution = start(arn, {"delays": [30, 60, 90]})
+    cloud.drain()
+    assert described(execution)["status"] == "SUCCEEDED"
+    assert 290 <= cloud.clock.now() - before < 300  # 200 (the longer branch), then 90 (the longest item)
+    assert time.monotonic() - real < 5
