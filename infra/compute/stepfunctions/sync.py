@@ -10,8 +10,8 @@ minutes. Past five minutes of the clock the execution is stopped and answered TI
 from __future__ import annotations
 
 import datetime
-import threading
 import json
+import threading
 import uuid
 from typing import Any
 
