@@ -133,3 +133,16 @@ def test_a_quote_is_priced_by_the_express_workflow_inside_the_http_call(shop):
                            "total": "81.00", "currency": "USD"}
     refused = call("POST", f"{base}/quotes", {"items": []})
     assert refused.status == 200 and refused.body == {"error": "InvalidOrder"}
+
+
+def test_the_chained_lambdas_version_leaves_every_failure_half_done_where_the_workflow_compensates():
+    from patterns.order_workflow import comparison
+
+    with Cloud.embedded(clock=VirtualClock()) as cloud:
+        results = comparison.measure(cloud)
+    assert {name: (both["workflow"]["status"], both["workflow"]["halfDone"]) for name, both in results.items()} == {
+        "declined": ("CANCELLED", False), "transient-failure": ("COMPLETED", False),
+        "crash-after-charge": ("CANCELLED", False), "out-of-stock": ("CANCELLED", False)}
+    assert all(both["chained"]["status"] == "ERROR" and both["chained"]["halfDone"] for both in results.values())
+    assert results["crash-after-charge"]["chained"]["charges"] == 1  # the money stays taken
+    assert len(comparison.table(results)) == 2 + len(results)
