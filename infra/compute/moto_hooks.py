@@ -82,6 +82,9 @@ def install() -> None:
 
     sources_switch_off_moto_shortcuts()  # each event source hooks moto next to its own code
     install_iam_enforcement()  # IAM enforced locally (infra/compute/iam): checks functions' calls
+    from infra.compute.stepfunctions import hooks as stepfunctions_hooks  # Step Functions on the clock
+
+    stepfunctions_hooks.install()
 
 
 def _hook_lambda() -> None:
