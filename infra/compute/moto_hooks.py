@@ -62,10 +62,28 @@ def connections() -> Any:
     return _connections
 
 
+PINNED_MOTO = "5.2.5"  # pyproject.toml pins the same: the hooks use moto's private API
+
+
+def check_moto_version(installed: str | None = None) -> None:
+    """A clear error, before any hook, when the installed moto is not the one the hooks were written for."""
+    if installed is None:
+        import moto
+
+        installed = moto.__version__
+    if installed != PINNED_MOTO:
+        from infra.exceptions import ToolkitError
+
+        raise ToolkitError(f"moto {installed} is installed, but the toolkit's compute plane hooks moto "
+                           f"{PINNED_MOTO}'s private API: pip install 'moto[server]=={PINNED_MOTO}' "
+                           f"(or pip install -e . in this project)")
+
+
 def install() -> None:
     global _installed
     if _installed:
         return
+    check_moto_version()
     _installed = True
     _hook_lambda()
     _hook_sqs()
