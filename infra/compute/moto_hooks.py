@@ -316,6 +316,22 @@ def _hook_dynamodb_transactions() -> None:
     shim = _TableCopyShim(copy, Table)
     models.copy = shim  # type: ignore[assignment]
     original = models.DynamoDBBackend.transact_write_items
+    # moto writes a transaction's items one by one, each adding its stream record at once, and
+    # restores the items when a later condition fails: the records of a cancelled transaction
+    # would stay in the stream. Hold them back until the transaction succeeded (DynamoDB requests
+    # are serialized, so one buffer suffices).
+    from moto.dynamodb.models.table import StreamShard
+
+    original_add = StreamShard.add
+    held: list[tuple[Any, Any, Any]] | None = None
+
+    def add(shard: Any, old: Any, new: Any) -> None:
+        if held is None:
+            original_add(shard, old, new)
+        else:
+            held.append((shard, old, new))
+
+    StreamShard.add = add  # type: ignore[method-assign]
 
     def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
         snapshot = []
@@ -331,9 +347,14 @@ def _hook_dynamodb_transactions() -> None:
                 return original(self, transact_items)
             current = table.get_item(hash_value, range_value)
             snapshot.append((table, hash_value, range_value, copy.deepcopy(current)))
-        shim.snapshotting = True
+        nonlocal held
+        shim.snapshotting, held = True, []
         try:
-            return original(self, transact_items)
+            result = original(self, transact_items)
+            records, held = held, None
+            for shard, old, new in records:
+                original_add(shard, old, new)
+            return result
         except Exception:
             for table, hash_value, range_value, item in reversed(snapshot):
                 if range_value is None:
@@ -347,7 +368,7 @@ def _hook_dynamodb_transactions() -> None:
                     table.items[hash_value][range_value] = item
             raise
         finally:
-            shim.snapshotting = False
+            shim.snapshotting, held = False, None
 
     models.DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
 
