@@ -21,7 +21,8 @@ from infra import deploy as deployer
 from infra import registry
 from infra.compute.clock import Clock, VirtualClock, WallClock
 from infra.compute.moto_hooks import install as install_moto_hooks
-from infra.compute.plane import ComputePlane, mapped_queue_urls, queued_messages
+from infra.compute.plane import ComputePlane
+from infra.compute.sources.sqs import mapped_queue_urls, queued_messages
 from infra.exceptions import ToolkitError
 from infra.targets import Target, check_reachable, resolve
 

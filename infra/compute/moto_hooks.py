@@ -3,9 +3,9 @@
 - Lambda invocations (direct Invoke, and every moto-internal path) run the real handler.
 - S3 event records carry the fields AWS sends; S3 -> Lambda and SNS -> Lambda are asynchronous
   invocations with the real event shapes (moto sends a canned SNS event).
-- SQS reads the compute plane's clock (visibility timeouts, delays), and moto's own SQS event
-  source mappings (run inside SendMessage, one message at a time) are switched off: the compute
-  plane polls instead.
+- SQS reads the compute plane's clock (visibility timeouts, delays). moto's own event source
+  mappings (SQS, Kinesis, DynamoDB Streams) are switched off by each source, next to its code
+  (infra/compute/sources/): the compute plane polls instead.
 - API Gateway's management API (post_to_connection & co) reaches the WebSocket front door's
   real sockets when one is serving (moto's own backend appends the data to a byte string).
 - DynamoDB requests are serialized, so conditional writes are atomic under threads; a
@@ -73,6 +73,9 @@ def install() -> None:
     _hook_iam()
     _hook_dispatch()
     _hook_request_build()
+    from infra.compute.sources import install_moto_hooks as sources_switch_off_moto_shortcuts
+
+    sources_switch_off_moto_shortcuts()  # each event source hooks moto next to its own code
 
 
 def _hook_lambda() -> None:
@@ -130,13 +133,6 @@ def _hook_sqs() -> None:
         return original_receive(self, queue_name, *args, **kwargs)
 
     sqs_models.SQSBackend.receive_message = receive_message  # type: ignore[method-assign]
-
-    # moto keeps mappings per queue and invokes inside SendMessage; give it a mapping table
-    # that never holds anything, so only the compute plane's pollers deliver.
-    sqs_models.Queue.lambda_event_source_mappings = property(  # type: ignore[assignment]
-        lambda self: {} if _active is not None else self.__dict__.setdefault("_moto_esm", {}),
-        lambda self, value: self.__dict__.__setitem__("_moto_esm", value),
-    )
 
 
 def _hook_s3_events() -> None:

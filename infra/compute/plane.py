@@ -3,8 +3,10 @@
 Two ways to drive it:
 - synchronously (tests, the embedded ``run``): ``run_until_idle()`` delivers everything that is
   due now; ``settle()`` also advances a virtual clock until nothing is left in flight;
-- in the background (``samplecli.py up``): ``start()`` runs a thread per event source mapping and
-  one for asynchronous invocations, on the wall clock.
+- in the background (``samplecli.py up``): ``start()`` runs the event sources' threads (a queue,
+  a shard each) and one for asynchronous invocations, on the wall clock.
+
+Event sources are a family (infra/compute/sources/): the plane asks it, never a source.
 """
 
 from __future__ import annotations
@@ -20,33 +22,10 @@ from infra.compute import moto_hooks
 from infra.compute.clock import Clock, VirtualClock, publish
 from infra.compute.executor import Executor, FunctionSpec, InvocationResult
 from infra.compute.functions import resolve_function, spec_from_moto
-from infra.compute.scheduler_source import ScheduleSource
-from infra.compute.sqs_source import SqsPoller, mapping_from_api
+from infra.compute.sources import SourceContext
+from infra.compute.sources.family import EventSources
 
 ASYNC_RETRY_DELAYS = (60.0, 120.0)  # Lambda retries a failed asynchronous invocation twice
-
-
-def queued_messages(sqs: Any, queue_urls: list[str]) -> int:
-    """Messages in these queues: visible, in flight or delayed."""
-    count = 0
-    for url in queue_urls:
-        attrs = sqs.get_queue_attributes(
-            QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible",
-                                          "ApproximateNumberOfMessagesDelayed"])["Attributes"]
-        count += sum(int(v) for v in attrs.values())
-    return count
-
-
-def mapped_queue_urls(lam: Any, sqs: Any) -> list[str]:
-    """The queues that enabled SQS event source mappings read."""
-    urls = []
-    for page in lam.get_paginator("list_event_source_mappings").paginate():
-        for esm in page["EventSourceMappings"]:
-            mapping = mapping_from_api(esm)
-            if mapping is not None:
-                _, _, _, _, account, name = mapping.queue_arn.split(":")
-                urls.append(sqs.get_queue_url(QueueName=name, QueueOwnerAWSAccountId=account)["QueueUrl"])
-    return urls
 
 
 @dataclass(order=True)
@@ -72,8 +51,8 @@ class ComputePlane:
         self.region = region
         self._functions = functions or (lambda name: resolve_function(name, self.account_id, self.region))
         self.executor = Executor(clock, log_sink=log_sink or self._write_logs, handler_env=handler_env)
-        self.pollers: dict[str, SqsPoller] = {}
-        self._schedules: ScheduleSource | None = None
+        self.sources = EventSources(
+            SourceContext(clients, self.invoke, self.clock.now, account_id, region), self.invoke_async)
         self.failed_async: list[dict[str, Any]] = []
         self._async: list[_AsyncInvocation] = []
         self._async_lock = threading.Lock()
@@ -84,8 +63,11 @@ class ComputePlane:
 
     # -- lifecycle -------------------------------------------------------------------------
     def activate(self) -> "ComputePlane":
+        """This plane becomes the compute plane of moto in this process (embedded, ``up``): it
+        runs the Lambda code and the event source mappings moto would shortcut."""
         moto_hooks.activate(self)
         publish(self.clock)
+        self.sources.runs_mappings = True
         return self
 
     def close(self) -> None:
@@ -141,48 +123,24 @@ class ComputePlane:
 
     # -- event sources ---------------------------------------------------------------------
     def refresh_mappings(self) -> None:
-        """Start polling every enabled SQS mapping the control plane has; drop deleted ones."""
-        lam = self.clients("lambda")
-        seen: set[str] = set()
-        for page in lam.get_paginator("list_event_source_mappings").paginate():
-            for esm in page["EventSourceMappings"]:
-                mapping = mapping_from_api(esm)
-                if mapping is None:
-                    continue
-                seen.add(mapping.uuid)
-                if mapping.uuid not in self.pollers:
-                    self.pollers[mapping.uuid] = SqsPoller(mapping, self.clients("sqs"), self._invoke_for_poller,
-                                                           self.clock.now)
-                    if self._threads:
-                        self._start_poller_thread(self.pollers[mapping.uuid])
-        for gone in set(self.pollers) - seen:
-            del self.pollers[gone]
-
-    def _invoke_for_poller(self, function_arn: str, event: dict[str, Any]) -> InvocationResult:
-        return self.invoke(function_arn, event)
+        """Follow the control plane's event source mappings (new ones start, deleted ones stop)."""
+        self.sources.refresh()
 
     def run_until_idle(self, max_rounds: int = 10_000) -> int:
         """Deliver everything due at the current time; returns the number of messages/events handled."""
         total = 0
         for _ in range(max_rounds):
-            handled = self.fire_due_schedules() + self._run_due_async()
-            for poller in list(self.pollers.values()):
-                handled += poller.poll_once()
+            handled = self._run_due_async() + self.sources.poll_once()
             total += handled
             if handled == 0:
                 return total
         raise RuntimeError("the compute plane did not become idle (a message loop between functions?)")
 
-    def fire_due_schedules(self) -> int:
-        """EventBridge Scheduler's due one-time schedules become asynchronous invocations."""
-        if self._schedules is None:
-            self._schedules = ScheduleSource(self.clients("scheduler"), self.invoke_async, self.clock.now)
-        return self._schedules.poll_once()
-
     def in_flight(self) -> int:
-        """Messages in mapped queues (visible or not), held batches and pending async invocations."""
-        held = len(self._async) + sum(len(p.pending) for p in self.pollers.values())
-        return held + queued_messages(self.clients("sqs"), [p.queue_url for p in self.pollers.values()])
+        """Pending asynchronous invocations and what the event sources have not handled yet."""
+        with self._async_lock:
+            pending = len(self._async)
+        return pending + self.sources.in_flight()
 
     def settle(self, max_seconds: float = 3600.0, step: float = 1.0, max_step: float = 30.0) -> float:
         """Run until nothing is in flight, advancing a virtual clock; returns virtual seconds used.
@@ -205,34 +163,16 @@ class ComputePlane:
     def start(self, refresh_every: float = 1.0) -> None:
         self._spawn(self._async_loop)
         self._spawn(lambda: self._refresh_loop(refresh_every))
-        for poller in self.pollers.values():
-            self._start_poller_thread(poller)
+        self.sources.start(self._spawn, self._stop)
 
     def _spawn(self, target: Callable[[], None]) -> None:
         thread = threading.Thread(target=target, daemon=True)
         self._threads.append(thread)
         thread.start()
 
-    def _start_poller_thread(self, poller: SqsPoller) -> None:
-        def loop() -> None:
-            while not self._stop.is_set() and self.pollers.get(poller.mapping.uuid) is poller:
-                try:
-                    if poller.poll_once(wait_seconds=1) == 0 and poller.pending:
-                        self._stop.wait(0.02)  # a batching window is open
-                except Exception as exc:  # noqa: BLE001 - a vanished queue must not kill the plane
-                    print(f"event source {poller.mapping.uuid}: {exc}")
-                    self._stop.wait(1.0)
-
-        self._spawn(loop)
-
     def _async_loop(self) -> None:
         while not self._stop.is_set():
-            try:
-                fired = self.fire_due_schedules()
-            except Exception as exc:  # noqa: BLE001 - a schedule problem must not stop the plane
-                print(f"firing schedules failed: {exc}")
-                fired = 0
-            if self._run_due_async() + fired == 0:
+            if self._run_due_async() == 0:
                 self._stop.wait(0.02)
 
     def _refresh_loop(self, every: float) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from infra.compute.sources import UnsupportedEventSourceError, check_mapping
 from infra.exceptions import DeployError
 from infra.providers.base import (Created, DeployContext, Provider, deleter, no_delete, property_set, tags,
                                   undone_on_failure)
@@ -81,16 +82,30 @@ def _delete_permission(ctx: DeployContext, statement_id: str, attrs: dict[str, A
     ctx.client("lambda").remove_permission(FunctionName=attrs["FunctionName"], StatementId=statement_id)
 
 
+_MAPPING_PROPERTIES = (
+    "EventSourceArn", "FunctionName", "BatchSize", "MaximumBatchingWindowInSeconds", "Enabled",
+    "FunctionResponseTypes", "StartingPosition", "StartingPositionTimestamp", "ScalingConfig", "FilterCriteria",
+    "BisectBatchOnFunctionError", "MaximumRetryAttempts", "MaximumRecordAgeInSeconds", "ParallelizationFactor",
+    "TumblingWindowInSeconds", "DestinationConfig")
+_MAPPING_INTEGERS = ("BatchSize", "MaximumBatchingWindowInSeconds", "MaximumRetryAttempts",
+                     "MaximumRecordAgeInSeconds", "ParallelizationFactor", "TumblingWindowInSeconds")
+
+
 def _create_mapping(ctx: DeployContext, logical_id: str, props: dict[str, Any]) -> Created:
-    kwargs = {key: props[key] for key in (
-        "EventSourceArn", "FunctionName", "BatchSize", "MaximumBatchingWindowInSeconds", "Enabled",
-        "FunctionResponseTypes", "StartingPosition", "ScalingConfig", "FilterCriteria") if key in props}
+    kwargs = {key: props[key] for key in _MAPPING_PROPERTIES if key in props}
     # CloudFormation converts to the property's type; a Ref to a parameter is a string
-    for key in ("BatchSize", "MaximumBatchingWindowInSeconds"):
+    for key in _MAPPING_INTEGERS:
         if key in kwargs:
             kwargs[key] = int(kwargs[key])
-    if "Enabled" in kwargs:
-        kwargs["Enabled"] = str(kwargs["Enabled"]).lower() == "true"
+    if "StartingPositionTimestamp" in kwargs:
+        kwargs["StartingPositionTimestamp"] = float(kwargs["StartingPositionTimestamp"])
+    for key in ("Enabled", "BisectBatchOnFunctionError"):
+        if key in kwargs:
+            kwargs[key] = str(kwargs[key]).lower() == "true"
+    try:  # this deployer serves targets whose compute plane is the toolkit's (embedded, up)
+        check_mapping(kwargs)
+    except UnsupportedEventSourceError as exc:
+        raise DeployError(logical_id, str(exc)) from exc
     esm = ctx.client("lambda").create_event_source_mapping(**kwargs)
     return esm["UUID"], {"Id": esm["UUID"]}
 
@@ -259,9 +274,7 @@ PROVIDERS: dict[str, Provider] = {
         "EphemeralStorage", "LoggingConfig"), _create_function, deleter("lambda", "delete_function", "FunctionName")),
     "AWS::Lambda::Permission": Provider(property_set("Action", "FunctionName", "Principal", "SourceArn", "SourceAccount"),
                                         _create_permission, _delete_permission),
-    "AWS::Lambda::EventSourceMapping": Provider(property_set(
-        "EventSourceArn", "FunctionName", "BatchSize", "MaximumBatchingWindowInSeconds", "Enabled",
-        "FunctionResponseTypes", "StartingPosition", "ScalingConfig", "FilterCriteria"), _create_mapping, _delete_mapping),
+    "AWS::Lambda::EventSourceMapping": Provider(property_set(*_MAPPING_PROPERTIES), _create_mapping, _delete_mapping),
     "AWS::SQS::Queue": Provider(property_set(*_QUEUE_ATTRIBUTES, "QueueName", "RedrivePolicy", "RedriveAllowPolicy", "Tags"),
                                 _create_queue, deleter("sqs", "delete_queue", "QueueUrl")),
     "AWS::SQS::QueuePolicy": Provider(property_set("PolicyDocument", "Queues"), _create_queue_policy, _delete_queue_policy),

@@ -155,7 +155,7 @@ def test_sam_sqs_event_becomes_an_event_source_mapping_the_plane_polls(cloud, de
 
     assert mapping["EventSourceArn"] == stack.outputs["IncomingQueueArn"]
     assert mapping["BatchSize"] == 5
-    assert mapping["UUID"] in cloud.plane.pollers
+    assert mapping["UUID"] in cloud.plane.sources.mappings
 
 
 def test_parameters_reach_resource_properties_with_their_types(cloud, deploy):
@@ -186,7 +186,7 @@ def test_destroy_removes_everything_the_deploy_created(cloud, deploy):
     cloud.destroy(stack.name)
 
     assert _left_behind(cloud, stack.name) == {}
-    assert cloud.plane.pollers == {}
+    assert cloud.plane.sources.mappings == {}
     with pytest.raises(ToolkitError):
         load_stack(cloud.target, stack.name)
 

@@ -21,7 +21,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from infra import deploy as deployer
 from infra.cloud import Cloud
-from infra.compute.plane import mapped_queue_urls
+from infra.compute.sources.sqs import mapped_queue_urls
 
 FUNCTION_DIR = Path(__file__).resolve().parents[2] / "functions" / "file_conversion"
 if str(FUNCTION_DIR) not in sys.path:

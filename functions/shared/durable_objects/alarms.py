@@ -9,7 +9,7 @@ request and runs ``alarm()``; if ``alarm()`` raises, its writes are discarded an
 again with exponential backoff (2, 4, 8, 16, 32, 64 s: six retries, like Durable Objects), after
 which it is dropped. If the function itself fails (say the lease stays busy), Lambda's own
 asynchronous retries deliver it again. Locally the toolkit's compute plane fires due schedules
-off its clock (infra/compute/scheduler_source.py).
+off its clock (infra/compute/sources/scheduler.py).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""SQS -> Lambda event source mapping with Lambda's documented semantics.
+"""SQS -> Lambda event source mappings with Lambda's documented semantics (a source kind).
 
 Batches up to BatchSize within MaximumBatchingWindowInSeconds; the queue's visibility timeout
 governs retries; with ReportBatchItemFailures only the reported messages come back; the queue's
@@ -9,13 +9,16 @@ group in the same batch, so a group never runs ahead of a failed message.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from infra.compute.executor import InvocationResult
+from infra.compute.sources import Invoke, SourceContext, enabled
+from infra.compute.sources.moto_sqs import install_moto_hooks
 
-Invoke = Callable[[str, dict[str, Any]], InvocationResult]
+SERVICE = "sqs"
+FIFO_MAX_BATCH_SIZE = 10
+__all__ = ["SERVICE", "build", "check", "install_moto_hooks", "SqsPoller", "SqsMapping"]
 
 
 @dataclass
@@ -58,6 +61,17 @@ class SqsPoller:
 
     def next_deadline(self) -> float | None:
         return self.window_deadline if self.pending else None
+
+    @property
+    def uuid(self) -> str:
+        return self.mapping.uuid
+
+    def in_flight(self) -> int:
+        """Messages in the queue (visible, in flight or delayed) and a batch held by its window."""
+        return len(self.pending) + queued_messages(self.sqs, [self.queue_url])
+
+    def workers(self) -> list[Callable[[], int]]:
+        return [lambda: self.poll_once(wait_seconds=1)]  # long polling, as Lambda's pollers do
 
     def _fill(self, wait_seconds: int) -> None:
         while len(self.pending) < self.mapping.batch_size:
@@ -148,7 +162,7 @@ class SqsPoller:
 def mapping_from_api(esm: dict[str, Any]) -> SqsMapping | None:
     """An SqsMapping from ListEventSourceMappings output, or None for a non-SQS or disabled one."""
     source = esm.get("EventSourceArn", "")
-    if not source.startswith("arn:aws:sqs:") or esm.get("State", "Enabled") not in ("Enabled", "Enabling", "Creating"):
+    if not source.startswith("arn:aws:sqs:") or not enabled(esm):
         return None
     return SqsMapping(
         uuid=esm["UUID"],
@@ -160,5 +174,44 @@ def mapping_from_api(esm: dict[str, Any]) -> SqsMapping | None:
     )
 
 
-def json_payload(result: InvocationResult) -> str:
-    return json.dumps(result["payload"])
+def build(esm: dict[str, Any], ctx: SourceContext) -> SqsPoller:
+    mapping = mapping_from_api(esm)
+    if mapping is None:
+        raise ValueError(f"not an enabled SQS mapping: {esm.get('UUID')}")
+    return SqsPoller(mapping, ctx.clients("sqs"), ctx.invoke, ctx.now)
+
+
+def check(props: dict[str, Any]) -> str | None:
+    """What Lambda refuses for an SQS mapping: a FIFO queue takes batches of at most 10 and no
+    batching window."""
+    if not str(props.get("EventSourceArn", "")).endswith(".fifo"):
+        return None
+    batch_size = int(props.get("BatchSize") or FIFO_MAX_BATCH_SIZE)
+    if batch_size > FIFO_MAX_BATCH_SIZE:
+        return (f"BatchSize {batch_size} is over {FIFO_MAX_BATCH_SIZE}, the most Lambda takes from a FIFO queue")
+    if float(props.get("MaximumBatchingWindowInSeconds") or 0) > 0:
+        return "MaximumBatchingWindowInSeconds is not supported for FIFO queues (Lambda refuses it)"
+    return None
+
+
+def queued_messages(sqs: Any, queue_urls: list[str]) -> int:
+    """Messages in these queues: visible, in flight or delayed."""
+    count = 0
+    for url in queue_urls:
+        attrs = sqs.get_queue_attributes(
+            QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible",
+                                          "ApproximateNumberOfMessagesDelayed"])["Attributes"]
+        count += sum(int(v) for v in attrs.values())
+    return count
+
+
+def mapped_queue_urls(lam: Any, sqs: Any) -> list[str]:
+    """The queues that enabled SQS event source mappings read."""
+    urls = []
+    for page in lam.get_paginator("list_event_source_mappings").paginate():
+        for esm in page["EventSourceMappings"]:
+            mapping = mapping_from_api(esm)
+            if mapping is not None:
+                _, _, _, _, account, name = mapping.queue_arn.split(":")
+                urls.append(sqs.get_queue_url(QueueName=name, QueueOwnerAWSAccountId=account)["QueueUrl"])
+    return urls

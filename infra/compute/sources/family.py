@@ -1,0 +1,114 @@
+"""The compute plane's event sources: every enabled mapping through its source kind, plus
+EventBridge Scheduler's one-time schedules.
+
+The plane asks this family, never a particular source: ``refresh()`` follows the control plane's
+mappings, ``poll_once()`` delivers what is due, ``in_flight()`` counts what is left (drain and
+settle wait for it), ``start()`` gives each unit of work (a queue, a shard) a background thread.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any, Callable
+
+from infra.compute.sources import EventSource, SourceContext, enabled, kind_for
+from infra.compute.sources.scheduler import ScheduleSource
+
+IDLE_WAIT_SECONDS = 0.02  # a background worker that found nothing looks again after this
+
+
+class EventSources:
+    def __init__(self, ctx: SourceContext, invoke_async: Callable[[str, dict[str, Any]], None],
+                 report: Callable[[str], None] = print) -> None:
+        self.ctx = ctx
+        self.report = report
+        self.mappings: dict[str, EventSource] = {}
+        self.runs_mappings = False  # set by the plane that is moto's compute plane (embedded, up)
+        self._invoke_async = invoke_async
+        self._schedules: ScheduleSource | None = None
+        self._spawn: Callable[[Callable[[], None]], None] | None = None
+        self._stop: threading.Event | None = None
+        self._lock = threading.Lock()
+
+    # -- the control plane's mappings -------------------------------------------------------
+    def refresh(self) -> None:
+        """Build a source for every enabled mapping the control plane has; drop deleted ones.
+
+        Only a plane whose target has no Lambda poller of its own runs mappings (``runs_mappings``):
+        LocalStack runs its mappings itself and hands the invocations over."""
+        if not self.runs_mappings:
+            return
+        lam = self.ctx.clients("lambda")
+        seen: set[str] = set()
+        for page in lam.get_paginator("list_event_source_mappings").paginate():
+            for esm in page["EventSourceMappings"]:
+                kind = kind_for(esm.get("EventSourceArn", ""))
+                if kind is None or not enabled(esm):
+                    continue  # the deployer refuses mappings no kind runs; a disabled one waits
+                seen.add(esm["UUID"])
+                with self._lock:
+                    if esm["UUID"] in self.mappings:
+                        continue
+                    source = self.mappings[esm["UUID"]] = kind.build(esm, self.ctx)
+                if self._spawn is not None:
+                    self._start_workers(source)
+        with self._lock:
+            for gone in set(self.mappings) - seen:
+                closing = self.mappings.pop(gone)
+                getattr(closing, "close", lambda: None)()
+
+    # -- synchronous driving ----------------------------------------------------------------
+    def poll_once(self) -> int:
+        """Fire due schedules and let every source deliver what is due; returns what was handled."""
+        handled = self.fire_schedules()
+        for source in list(self.mappings.values()):
+            handled += source.poll_once()
+        return handled
+
+    def fire_schedules(self) -> int:
+        if self._schedules is None:
+            self._schedules = ScheduleSource(self.ctx.clients("scheduler"), self._invoke_async, self.ctx.now)
+        return self._schedules.poll_once()
+
+    def in_flight(self) -> int:
+        """Records the sources have not handled yet (schedules are not waited for: they may re-arm)."""
+        return sum(source.in_flight() for source in list(self.mappings.values()))
+
+    def next_deadline(self) -> float | None:
+        deadlines = [d for d in (s.next_deadline() for s in list(self.mappings.values())) if d is not None]
+        return min(deadlines) if deadlines else None
+
+    # -- background mode --------------------------------------------------------------------
+    def start(self, spawn: Callable[[Callable[[], None]], None], stop: threading.Event) -> None:
+        """One thread per unit of work of every source, one for schedules; new mappings get
+        theirs when ``refresh`` finds them."""
+        self._spawn, self._stop = spawn, stop
+        spawn(self._schedule_loop)
+        for source in list(self.mappings.values()):
+            self._start_workers(source)
+
+    def _start_workers(self, source: EventSource) -> None:
+        assert self._spawn is not None and self._stop is not None
+        stop = self._stop
+        for work in source.workers():
+            def loop(work: Callable[[], int] = work) -> None:
+                while not stop.is_set() and self.mappings.get(source.uuid) is source:
+                    try:
+                        if work() == 0:
+                            stop.wait(IDLE_WAIT_SECONDS)
+                    except Exception as exc:  # noqa: BLE001 - a vanished queue or stream must not kill the plane
+                        self.report(f"event source {source.uuid}: {exc}")
+                        stop.wait(1.0)
+
+            self._spawn(loop)
+
+    def _schedule_loop(self) -> None:
+        assert self._stop is not None
+        while not self._stop.is_set():
+            try:
+                fired = self.fire_schedules()
+            except Exception as exc:  # noqa: BLE001 - a schedule problem must not stop the plane
+                self.report(f"firing schedules failed: {exc}")
+                fired = 0
+            if fired == 0:
+                self._stop.wait(0.1)

@@ -1,0 +1,89 @@
+"""moto's DynamoDB Streams, where it differs from AWS for event sources (moto 5.2.5 is pinned).
+
+- moto invokes a table's stream mappings on every write with the records stored so far and,
+  on success, clears them (other readers lose them): switched off (a table's mapping table never
+  holds anything), so the compute plane's shard pollers read the stream like any consumer.
+- Stream records are stamped on the plane's clock (ApproximateCreationDateTime), not the wall
+  clock, so retention and record age follow virtual time.
+- An UpdateItem that creates an item wrote two INSERT records (moto puts the bare key first,
+  then records the update as a second INSERT): the bare put no longer writes a record.
+- moto keeps every shard iterator it ever handed out (each GetRecords makes one); the oldest
+  are forgotten past 10,000 (AWS's expire after 15 minutes).
+Each hook falls back to moto's behaviour when no compute plane is active.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime, timezone
+from typing import Any
+
+MAX_ITERATORS = 10_000
+_installed = False
+_updating = threading.local()
+
+
+def _plane() -> Any:
+    from infra.compute import moto_hooks
+
+    return moto_hooks.active()
+
+
+def install_moto_hooks() -> None:
+    global _installed
+    if _installed:
+        return
+    _installed = True
+    import moto.dynamodb.models as ddb_models
+    import moto.dynamodbstreams.models as streams_models
+    from moto.dynamodb.models.table import StreamRecord, Table
+
+    Table.lambda_event_source_mappings = property(  # type: ignore[assignment]
+        lambda self: {} if _plane() is not None else self.__dict__.setdefault("_moto_esm", {}),
+        lambda self, value: self.__dict__.__setitem__("_moto_esm", value),
+    )
+
+    original_record = StreamRecord.__init__
+
+    def stream_record(self: Any, *args: Any, **kwargs: Any) -> None:
+        original_record(self, *args, **kwargs)
+        plane = _plane()
+        if plane is not None:
+            created = datetime.fromtimestamp(plane.now(), timezone.utc).replace(tzinfo=None)
+            self.record["dynamodb"]["ApproximateCreationDateTime"] = created
+
+    StreamRecord.__init__ = stream_record  # type: ignore[method-assign]
+
+    original_update = ddb_models.DynamoDBBackend.update_item
+    original_put = Table.put_item
+
+    def update_item(self: Any, *args: Any, **kwargs: Any) -> Any:
+        _updating.active = _plane() is not None
+        try:
+            return original_update(self, *args, **kwargs)
+        finally:
+            _updating.active = False
+
+    def put_item(self: Any, *args: Any, **kwargs: Any) -> Any:
+        if not getattr(_updating, "active", False) or self.stream_shard is None:
+            return original_put(self, *args, **kwargs)
+        # the bare key UpdateItem puts before applying its update: the update's own record follows
+        shard, self.stream_shard = self.stream_shard, None
+        try:
+            return original_put(self, *args, **kwargs)
+        finally:
+            self.stream_shard = shard
+
+    ddb_models.DynamoDBBackend.update_item = update_item  # type: ignore[method-assign]
+    Table.put_item = put_item  # type: ignore[method-assign]
+
+    original_get_records = streams_models.DynamoDBStreamsBackend.get_records
+
+    def get_records(self: Any, iterator_arn: str, limit: int) -> dict[str, Any]:
+        result = original_get_records(self, iterator_arn, limit)
+        if len(self.shard_iterators) > MAX_ITERATORS:
+            for key in list(self.shard_iterators)[: MAX_ITERATORS // 2]:
+                del self.shard_iterators[key]
+        return result
+
+    streams_models.DynamoDBStreamsBackend.get_records = get_records  # type: ignore[method-assign]

@@ -1,0 +1,113 @@
+"""moto's Kinesis, where it differs from Kinesis for event sources (moto 5.2.5 is pinned).
+
+- moto runs Kinesis event source mappings inside PutRecord(s), one record per invocation, with
+  no batching, retries or checkpoint: switched off (a stream's mapping table never holds
+  anything), so the compute plane's shard pollers deliver.
+- Records arrive on the plane's clock (ApproximateArrivalTimestamp, AT_TIMESTAMP iterators,
+  record age and tumbling windows read it), not the wall clock.
+- Sequence numbers look like Kinesis's (56 digits, increasing per shard) instead of 1, 2, 3.
+- An event source mapping's StartingPositionTimestamp is stored but left out of its description
+  (Get/ListEventSourceMappings): it is given back.
+- GetRecords finds its starting record by bisection instead of scanning the shard from its
+  first record, and PutRecord finds the shard's last number without listing every record:
+  both were O(records in the shard) per call.
+Each hook falls back to moto's behaviour when no compute plane is active.
+"""
+
+from __future__ import annotations
+
+import bisect
+from datetime import datetime, timezone
+from typing import Any
+
+SEQUENCE_DIGITS = 56
+_installed = False
+
+
+def _plane() -> Any:
+    from infra.compute import moto_hooks
+
+    return moto_hooks.active()
+
+
+def sequence_base(shard_index: int) -> int:
+    """The first sequence number of a shard: '49', the shard's index, then a counter."""
+    return int(f"49{shard_index:019d}{0:035d}")
+
+
+def install_moto_hooks() -> None:
+    global _installed
+    if _installed:
+        return
+    _installed = True
+    import moto.kinesis.models as kinesis_models
+
+    kinesis_models.Stream.lambda_event_source_mappings = property(  # type: ignore[assignment]
+        lambda self: {} if _plane() is not None else self.__dict__.setdefault("_moto_esm", {}),
+        lambda self, value: self.__dict__.__setitem__("_moto_esm", value),
+    )
+
+    original_utcnow = kinesis_models.utcnow
+
+    def utcnow() -> datetime:
+        plane = _plane()
+        if plane is None:
+            return original_utcnow()
+        return datetime.fromtimestamp(plane.now(), timezone.utc).replace(tzinfo=None)
+
+    kinesis_models.utcnow = utcnow
+
+    Shard = kinesis_models.Shard
+    original_put = Shard.put_record
+    original_get = Shard.get_records
+
+    def put_record(self: Any, partition_key: str, data: str, explicit_hash_key: str) -> str:
+        if _plane() is None and not self.__dict__.get("_toolkit_keys"):
+            return original_put(self, partition_key, data, explicit_hash_key)
+        keys = _keys(self)
+        sequence_number = keys[-1] + 1 if keys else sequence_base(self._shard_id) + 1
+        self.records[sequence_number] = kinesis_models.Record(partition_key, data, sequence_number,
+                                                              explicit_hash_key)
+        keys.append(sequence_number)
+        return str(sequence_number)
+
+    def get_records(self: Any, last_sequence_id: str, limit: int | None) -> tuple[list[Any], int, int]:
+        if "_toolkit_keys" not in self.__dict__:
+            return original_get(self, last_sequence_id, limit)
+        keys = _keys(self)
+        start = bisect.bisect_right(keys, int(last_sequence_id))
+        chosen = keys[start:start + limit] if limit else keys[start:]
+        records = [self.records[key] for key in chosen]
+        last = chosen[-1] if chosen else int(last_sequence_id)
+        behind = 0
+        if records:
+            behind = int((self.records[keys[-1]].created_at - records[-1].created_at) * 1000)
+        return records, last, behind
+
+    def get_max_sequence_number(self: Any) -> int:
+        keys = _keys(self)
+        return keys[-1] if keys else 0
+
+    from moto.awslambda.models import EventSourceMapping
+
+    original_configuration = EventSourceMapping.get_configuration
+
+    def get_configuration(self: Any) -> dict[str, Any]:
+        configuration = original_configuration(self)
+        if self.starting_position_timestamp is not None:
+            configuration["StartingPositionTimestamp"] = self.starting_position_timestamp
+        return configuration
+
+    EventSourceMapping.get_configuration = get_configuration  # type: ignore[method-assign]
+    Shard.put_record = put_record  # type: ignore[method-assign]
+    Shard.get_records = get_records  # type: ignore[method-assign]
+    Shard.get_max_sequence_number = get_max_sequence_number  # type: ignore[method-assign]
+
+
+def _keys(shard: Any) -> list[int]:
+    """The shard's sequence numbers in order, kept beside moto's record dict (rebuilt if moto
+    added records some other way, e.g. when shards merge)."""
+    keys = shard.__dict__.get("_toolkit_keys")
+    if keys is None or len(keys) != len(shard.records):
+        keys = shard.__dict__["_toolkit_keys"] = list(shard.records)
+    return keys
