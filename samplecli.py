@@ -156,12 +156,16 @@ def _run(args: argparse.Namespace, say: Callable[[str], None], stop: Any) -> int
         result = workload.run(cloud, stack, progress=lambda m: say(f"  {m}"))
         for line in workload.summary_lines(result):
             say(line)
+        broken = workload.failed_invariants(result) if hasattr(workload, "failed_invariants") else []
         if cloud.plane is not None:
             _report_invocations(cloud.plane.executor.invocations, say)
         if args.target != "aws":
             cloud.destroy(stack.name)
             say(f"cleaned up the {args.target} target")
     say(f"done in {time.perf_counter() - started:.2f} s")
+    if broken:
+        print(f"error: {pattern.name}: invariants failed: {'; '.join(broken)}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -327,7 +327,7 @@ def _hook_dynamodb_transactions() -> None:
         else:
             held.append((shard, old, new))
 
-    StreamShard.add = add  # type: ignore[method-assign]
+    StreamShard.add = add  # type: ignore[method-assign,assignment]
 
     def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
         snapshot = []
