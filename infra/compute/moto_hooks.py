@@ -220,6 +220,7 @@ def _hook_dynamodb() -> None:
 
     DynamoHandler.call_action = call_action  # type: ignore[method-assign]
     _hook_dynamodb_transactions()
+    _hook_dynamodb_query()
 
     from moto.core.responses import ActionResult
     from moto.dynamodb.responses import DynamoResult
@@ -367,6 +368,28 @@ def _hook_dynamodb_transactions() -> None:
             shim.snapshotting, held = False, None
 
     models.DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
+
+
+def _hook_dynamodb_query() -> None:
+    """A Query on a table's own key reads its partition: moto sorts every item of the table and
+    filters them by hash key on each Query, which makes it O(table size)."""
+    from moto.dynamodb.models.table import Table
+
+    original = Table.query
+
+    def query(self: Any, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
+        index_name = args[6] if len(args) > 6 else kwargs.get("index_name")
+        if index_name or hash_key is None or "all_items" in self.__dict__:
+            return original(self, hash_key, *args, **kwargs)
+        found = self.items.get(hash_key)
+        partition = [] if found is None else list(found.values()) if self.range_key_attr else [found]
+        self.all_items = lambda: partition  # the only items the base-table query keeps anyway
+        try:
+            return original(self, hash_key, *args, **kwargs)
+        finally:
+            del self.all_items
+
+    Table.query = query  # type: ignore[method-assign]
 
 
 def _without_none(value: Any) -> Any:

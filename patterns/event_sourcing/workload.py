@@ -69,6 +69,15 @@ def converge(cloud: Any, done: Callable[[], bool], seconds: float = 240.0) -> bo
             threading.Event().wait(0.5)
 
 
+def _get(url: str, attempts: int = 3) -> Any:
+    """A read, retried (as a client would) when API Gateway answers 5xx: a busy LocalStack may."""
+    for _ in range(attempts - 1):
+        answer = call("GET", url)
+        if answer.status < 500:
+            return answer
+    return call("GET", url)
+
+
 def run(cloud: Any, stack: Any, transport: Transport, progress: Callable[[str], None] = lambda m: None,
         plans: Plan | None = None) -> dict[str, Any]:
     started = time.perf_counter()
@@ -100,8 +109,13 @@ def run(cloud: Any, stack: Any, transport: Transport, progress: Callable[[str], 
     if transport.replays_from_stream:
         replays["stream TRIM_HORIZON"] = replay(cloud.client, outputs, "stream")
         replays["stream AT_TIMESTAMP"] = replay(cloud.client, outputs, "stream", at=since)
-    api_balances = {a: call("GET", f"{url}/accounts/{a}").body for a in sorted(live)}
-    api_log = call("GET", f"{url}/accounts/{ACCOUNTS[0]}/events").body
+    api_answers = {a: _get(f"{url}/accounts/{a}") for a in sorted(live)}
+    api_balances = {a: answer.body if answer.status == 200 else {} for a, answer in api_answers.items()}
+    log_answer = _get(f"{url}/accounts/{ACCOUNTS[0]}/events")
+    api_log = log_answer.body if log_answer.status == 200 else {}
+    if log_answer.status != 200 or any(answer.status != 200 for answer in api_answers.values()):
+        progress(f"GET answers: {sorted({a.status for a in api_answers.values()})}, events {log_answer.status}: "
+                 f"{str(log_answer.body)[:200]}")
     invariants = checks.invariants(accepted, events, live)
     invariants.update({
         "every valid post accepted (202)": all(status == 202 for _, _, status in answers),
