@@ -1,12 +1,12 @@
 """Turns each transaction command into an event in the event store — the same code behind both
 transports (a Kinesis stream's batches, an SQS FIFO queue's batches).
 
-Records are handled in order. One that fails transiently holds back the later records of its
-account, and they are reported as batch item failures (ledger/batch.py); a poison record (no
-command: it can never succeed) is reported alone. Kinesis checkpoints before the lowest one and
-retries from there (bisecting, then sending the poison's failure record to the on-failure
-destination); SQS FIFO keeps the account's group waiting until the poison message moves to the
-DLQ after maxReceiveCount. Order per account is never broken; nothing is lost.
+A batch's commands are grouped by account, in order, and each account's are appended together
+(one head read and one transaction: ledger/store.py). If that fails, the account's records are
+reported as batch item failures and retried; other accounts go on. A poison record (no command:
+it can never succeed) is reported alone and holds nothing back: Kinesis checkpoints before it,
+bisects, retries it and sends its failure record to the on-failure destination; SQS FIFO keeps
+its group waiting until it moves to the DLQ after maxReceiveCount. Nothing is lost.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from typing import Any
 from aws_lambda_powertools import Logger
 
 from aws import dynamodb
-from ledger.batch import BatchResponse, in_order_per_key
-from ledger.commands import account_of, item_id, received
+from ledger.batch import BatchResponse, Record, by_key
+from ledger.commands import Received, item_id, received
 from ledger.errors import PoisonCommand
 from ledger.store import EventStore
 
@@ -29,20 +29,27 @@ logger = Logger()
 def handler(event: dict[str, Any], context: Any) -> BatchResponse:
     store = EventStore(dynamodb(), os.environ["EVENTS_TABLE"], os.environ["TRANSACTIONS_TABLE"])
     records = event.get("Records", [])
+    commands: dict[str, Received] = {}
+    poison: list[str] = []
+    for record in records:
+        try:
+            commands[item_id(record)] = received(record)
+        except PoisonCommand as exc:
+            logger.error("record is no command", extra={"item": item_id(record), "reason": str(exc)})
+            poison.append(item_id(record))
     outcomes: Counter[str] = Counter()
 
-    def append(record: dict[str, Any]) -> None:
-        got = received(record)
-        outcomes[store.append(got.command, got.accepted_at)] += 1
+    def append(group: list[Record]) -> None:
+        got = [commands[item_id(record)] for record in group]
+        outcomes.update(store.append_all([(g.command, g.accepted_at) for g in got]))
 
-    def failed(record: dict[str, Any], exc: Exception) -> None:
-        logger.error("record failed" if isinstance(exc, PoisonCommand) else
-                     "record failed: it and its account's later records are retried",
-                     extra={"item": item_id(record), "account": account_of(record), "reason": str(exc),
-                            "error": type(exc).__name__})
+    def failed(group: list[Record], exc: Exception) -> None:
+        logger.error("account's records failed: retried", extra={
+            "account": commands[item_id(group[0])].command["account"], "records": len(group),
+            "reason": str(exc), "error": type(exc).__name__})
 
-    response = in_order_per_key(records, account_of, item_id, append, failed,
-                                holds=lambda exc: not isinstance(exc, PoisonCommand))
+    valid = [record for record in records if item_id(record) in commands]
+    response = by_key(valid, lambda r: commands[item_id(r)].command["account"], item_id, append, failed, poison)
     logger.info("batch recorded", extra={"records": len(records), **outcomes,
                                          "retried": len(response["batchItemFailures"])})
     return response

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from functions.event_sourcing.ledger.batch import in_order_per_key
+from functions.event_sourcing.ledger.batch import by_key
 from functions.event_sourcing.ledger.commands import received
 from functions.event_sourcing.ledger.domain import EMPTY, command, decide, evolve
 from functions.event_sourcing.ledger.errors import PoisonCommand, ProjectionGap
@@ -78,23 +78,19 @@ def test_kinesis_data_that_is_not_base64_is_poison():
         received({"kinesis": {"partitionKey": "a", "sequenceNumber": "1", "data": "***"}})
 
 
-def test_a_failed_record_holds_back_its_keys_later_records_and_poison_holds_back_nothing():
-    records = [{"id": str(i), "key": key, "poison": poison}
-               for i, (key, poison) in enumerate([("a", False), ("b", False), ("a", False), ("b", True), ("b", False)])]
-    handled: list[str] = []
+def test_a_key_whose_records_fail_is_reported_whole_and_the_other_keys_go_on():
+    records = [{"id": str(i), "key": key} for i, key in enumerate("abab")]
+    handled: list[list[str]] = []
 
-    def handle(record: dict[str, Any]) -> None:
-        if record["poison"]:
-            raise PoisonCommand("no command")
-        if record["id"] == "0":
+    def handle(group: list[dict[str, Any]]) -> None:
+        if group[0]["key"] == "a":
             raise RuntimeError("throttled")
-        handled.append(record["id"])
+        handled.append([r["id"] for r in group])
 
-    response = in_order_per_key(records, lambda r: r["key"], lambda r: r["id"], handle, lambda r, e: None,
-                                holds=lambda exc: not isinstance(exc, PoisonCommand))
+    response = by_key(records, lambda r: r["key"], lambda r: r["id"], handle, lambda g, e: None, failures=["p"])
 
-    assert handled == ["1", "4"]
-    assert [f["itemIdentifier"] for f in response["batchItemFailures"]] == ["0", "2", "3"]
+    assert handled == [["1", "3"]]
+    assert [f["itemIdentifier"] for f in response["batchItemFailures"]] == ["p", "0", "2"]
 
 
 @pytest.fixture
@@ -132,6 +128,36 @@ def test_concurrent_appends_to_one_account_get_versions_without_gaps_and_each_tr
     assert sorted(e["transactionId"] for e in events) == sorted(f"t{i}" for i in range(8))
     assert events[-1]["balance"] == 80
     assert sorted(outcomes) == ["applied"] * 8 + ["duplicate"] * 16
+
+
+def test_one_accounts_batch_is_appended_in_order_with_resends_inside_and_across_batches(ledger_tables):
+    ddb, names = ledger_tables
+    store = EventStore(ddb, names["events"], names["transactions"])
+    store.append(_cmd("deposit", 100, "t0"), 0)
+    batch = [(_cmd("withdraw", 150, "t1"), 0), (_cmd("deposit", 100, "t2"), 0), (_cmd("deposit", 100, "t0"), 0),
+             (_cmd("withdraw", 150, "t3"), 0), (_cmd("deposit", 100, "t2"), 0)]
+
+    outcomes = store.append_all(batch)
+    again = store.append_all(batch)
+
+    assert outcomes == ["rejected", "applied", "duplicate", "applied", "duplicate"]
+    assert again == ["duplicate"] * 5
+    assert [(e["version"], e["type"], e["balance"]) for e in store.events("a")] == [
+        (1, "Deposited", 100), (2, "WithdrawalRejected", 100), (3, "Deposited", 200), (4, "Withdrawn", 50)]
+
+
+def test_read_model_applies_a_redelivered_run_of_events_from_where_it_stands(ledger_tables):
+    ddb, names = ledger_tables
+    model = ReadModel(ddb, names["accounts"])
+    events, state = [], EMPTY
+    for n in range(4):
+        events.append(decide(state, _cmd("deposit", 10, f"t{n}"), 0))
+        state = evolve(state, events[-1])
+
+    assert model.apply_all(events[:2]) == 2
+    assert model.apply_all(events) == 2  # versions 1-2 came again with 3-4
+    assert model.apply_all(events) == 0
+    assert model.get("a") == {"balance": 40, "version": 4}
 
 
 def test_read_model_applies_each_event_once_and_refuses_one_that_skips_a_version(ledger_tables):

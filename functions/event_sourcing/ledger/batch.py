@@ -1,12 +1,8 @@
-"""Batch handling with order per key: a record that fails holds back every later record of its
-key (account) in the batch, and all of them are reported as batch item failures; records of other
-keys go on. Kinesis retries from the lowest reported sequence number (what comes again is
-deduplicated by the event store), SQS FIFO keeps only the failed group waiting.
-
-A failure that can never succeed (``holds`` says False: a poison record that is no command) is
-reported alone and does not hold its key back: it will never become an event, so nothing can be
-out of order with it, and the records behind it in the batch are not retried — on SQS FIFO they
-would otherwise share its receive count and follow it into the DLQ."""
+"""Batch handling by key: a batch's records are grouped by account (in their order) and each
+account's records are handled together; when that fails, all of them are reported as batch item
+failures and the other accounts go on. Kinesis retries from the lowest reported sequence number
+(what was already applied comes again and is deduplicated by the event store), SQS FIFO keeps only
+the failed account's group waiting. Order per account is kept either way."""
 
 from __future__ import annotations
 
@@ -21,21 +17,21 @@ class BatchResponse(TypedDict):
     batchItemFailures: list[BatchItemFailure]
 
 
-def in_order_per_key(records: list[dict[str, Any]], key: Callable[[dict[str, Any]], str],
-                     item: Callable[[dict[str, Any]], str], handle: Callable[[dict[str, Any]], Any],
-                     failed: Callable[[dict[str, Any], Exception], None],
-                     holds: Callable[[Exception], bool] = lambda exc: True) -> BatchResponse:
-    held: set[str] = set()
-    failures: list[BatchItemFailure] = []
+Record = dict[str, Any]
+
+
+def by_key(records: list[Record], key: Callable[[Record], str], item: Callable[[Record], str],
+           handle: Callable[[list[Record]], Any], failed: Callable[[list[Record], Exception], None],
+           failures: list[str] | None = None) -> BatchResponse:
+    """``handle(records of one key)`` for every key; ``failures``: items already failed (kept)."""
+    groups: dict[str, list[Record]] = {}
     for record in records:
-        record_key = key(record)
-        if record_key not in held:
-            try:
-                handle(record)
-                continue
-            except Exception as exc:  # noqa: BLE001 - reported: the record and its key's later ones are retried
-                failed(record, exc)
-                if holds(exc):
-                    held.add(record_key)
-        failures.append({"itemIdentifier": item(record)})
-    return {"batchItemFailures": failures}
+        groups.setdefault(key(record), []).append(record)
+    failed_items = list(failures or [])
+    for group in groups.values():
+        try:
+            handle(group)
+        except Exception as exc:  # noqa: BLE001 - reported: the key's records are retried
+            failed(group, exc)
+            failed_items += [item(record) for record in group]
+    return {"batchItemFailures": [{"itemIdentifier": identifier} for identifier in failed_items]}

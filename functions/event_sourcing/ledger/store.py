@@ -1,21 +1,23 @@
 """The event store: one DynamoDB item per event, key (account, version), versions 1, 2, 3...
 
-An append is one TransactWriteItems of two conditional puts: the event at the head's version + 1
-(``attribute_not_exists``: optimistic concurrency — a concurrent writer that got there first makes
-this one re-read the head and decide again) and a guard item keyed by the transactionId in the
-transactions table (``attribute_not_exists``: a redelivered or resent transaction is never applied
-twice). Both or neither are written.
+An append is one TransactWriteItems of two conditional puts per event: the event at the head's
+version + 1 (``attribute_not_exists``: optimistic concurrency — a concurrent writer that got there
+first makes this one re-read the head and decide again) and a guard item keyed by the
+transactionId in the transactions table (``attribute_not_exists``: a redelivered or resent
+transaction is never applied twice). All or none are written. One account's commands of a batch
+go in one transaction (up to 50), so a batch costs a head read and a transaction per account.
 """
 
 from __future__ import annotations
 
 from typing import Any, Iterator, Literal
 
-from .domain import EMPTY, AccountState, Command, Event, decide
+from .domain import EMPTY, AccountState, Command, Event, decide, evolve
 from .errors import ConcurrencyConflict
 
 Outcome = Literal["applied", "rejected", "duplicate"]
 CONFLICT_RETRIES = 20
+COMMANDS_PER_TRANSACTION = 50  # two items each: TransactWriteItems takes at most 100
 
 
 def to_item(event: Event) -> dict[str, Any]:
@@ -46,25 +48,58 @@ class EventStore:
 
     def append(self, cmd: Command, accepted_at: int) -> Outcome:
         """Decide and append the command's event, once per transactionId."""
+        return self.append_all([(cmd, accepted_at)])[0]
+
+    def append_all(self, commands: list[tuple[Command, int]]) -> list[Outcome]:
+        """One account's commands, in order: their events appended in as few transactions as the
+        item limit allows, each command once per transactionId; the outcome of each command."""
+        outcomes: list[Outcome] = []
+        for start in range(0, len(commands), COMMANDS_PER_TRANSACTION):
+            outcomes += self._append_chunk(commands[start:start + COMMANDS_PER_TRANSACTION])
+        return outcomes
+
+    def _append_chunk(self, commands: list[tuple[Command, int]]) -> list[Outcome]:
+        duplicates: set[int] = set()
+        seen: set[str] = set()
+        for index, (cmd, _) in enumerate(commands):  # a resend within the chunk itself
+            if cmd["transactionId"] in seen:
+                duplicates.add(index)
+            seen.add(cmd["transactionId"])
         for _ in range(CONFLICT_RETRIES):
-            event = decide(self.head(cmd["account"]), cmd, accepted_at)
+            state = self.head(commands[0][0]["account"])
+            appended: list[tuple[int, Event]] = []
+            for index, (cmd, accepted_at) in enumerate(commands):
+                if index not in duplicates:
+                    event = decide(state, cmd, accepted_at)
+                    state = evolve(state, event)
+                    appended.append((index, event))
+            if not appended:
+                break
             try:
-                self.ddb.transact_write_items(TransactItems=[
-                    {"Put": {"TableName": self.events_table, "Item": to_item(event),
-                             "ConditionExpression": "attribute_not_exists(version)"}},
-                    {"Put": {"TableName": self.transactions_table,
-                             "Item": {"transactionId": {"S": cmd["transactionId"]}, "account": {"S": cmd["account"]},
-                                      "version": {"N": str(event["version"])}},
-                             "ConditionExpression": "attribute_not_exists(transactionId)"}}])
+                self.ddb.transact_write_items(TransactItems=[item for _, event in appended for item in self._puts(event)])
             except self.ddb.exceptions.TransactionCanceledException as exc:
                 reasons = [r.get("Code") for r in exc.response.get("CancellationReasons", [])]
-                if len(reasons) > 1 and reasons[1] == "ConditionalCheckFailed":
-                    return "duplicate"
-                if reasons and reasons[0] == "ConditionalCheckFailed":
-                    continue  # another writer took this version: decide again on the new head
-                raise
-            return "rejected" if event["type"] == "WithdrawalRejected" else "applied"
-        raise ConcurrencyConflict(f"{cmd['account']}: {CONFLICT_RETRIES} conflicting appends in a row")
+                taken = {appended[n // 2][0] for n, code in enumerate(reasons) if n % 2 and code == "ConditionalCheckFailed"}
+                conflict = any(code == "ConditionalCheckFailed" for code in reasons[0::2])
+                if not taken and not conflict:
+                    raise
+                duplicates |= taken  # already applied: retry without them (and on a new head after a conflict)
+                continue
+            break
+        else:
+            raise ConcurrencyConflict(f"{commands[0][0]['account']}: {CONFLICT_RETRIES} conflicting appends in a row")
+        kinds = {index: event["type"] for index, event in appended}
+        return ["duplicate" if index in duplicates else "rejected" if kinds[index] == "WithdrawalRejected"
+                else "applied" for index in range(len(commands))]
+
+    def _puts(self, event: Event) -> list[dict[str, Any]]:
+        """The event at its version (optimistic concurrency) and its transaction's guard (idempotency)."""
+        return [{"Put": {"TableName": self.events_table, "Item": to_item(event),
+                         "ConditionExpression": "attribute_not_exists(version)"}},
+                {"Put": {"TableName": self.transactions_table,
+                         "Item": {"transactionId": {"S": event["transactionId"]}, "account": {"S": event["account"]},
+                                  "version": {"N": str(event["version"])}},
+                         "ConditionExpression": "attribute_not_exists(transactionId)"}}]
 
     def events(self, account: str) -> Iterator[Event]:
         """An account's events in version order."""
