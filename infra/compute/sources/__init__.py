@@ -59,9 +59,10 @@ class EventSource(Protocol):
         """When something becomes due without new input (a batching window, a retry), if known."""
         ...
 
-    def workers(self) -> list[Callable[[], int]]:
-        """Independent units of work for background threads (a queue, a shard each): each call
-        delivers what is due and returns what it handled; 0 means wait a little."""
+    def workers(self) -> dict[str, Callable[[], int]]:
+        """Independent units of work for background threads, by a name that stays the same (a
+        queue; a shard, or a shard's lane): each call delivers what is due and returns what it
+        handled, 0 meaning wait a little. Asked again as the source grows (a new shard)."""
         ...
 
 

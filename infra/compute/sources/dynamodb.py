@@ -11,7 +11,8 @@ from typing import Any
 
 from infra.compute.sources import SourceContext
 from infra.compute.sources.moto_dynamodb import install_moto_hooks
-from infra.compute.sources.shards import StreamMapping, StreamRecord, StreamSource, check_stream_mapping
+from infra.compute.sources.shards import StreamRecord, StreamSource
+from infra.compute.sources.stream_settings import ShardInfo, StreamMapping, check_stream_mapping, shard_info
 
 SERVICE = "dynamodb"
 POLL_INTERVAL = 0.25  # Lambda polls a DynamoDB stream's shards about four times a second
@@ -32,8 +33,8 @@ def build(esm: dict[str, Any], ctx: SourceContext) -> StreamSource:
     streams = ctx.clients("dynamodbstreams")
     arn = mapping.source_arn
 
-    def shards() -> list[str]:
-        return [shard["ShardId"] for shard in streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]]
+    def shards() -> list[ShardInfo]:
+        return [shard_info(shard) for shard in streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]]
 
     def open_reader(shard_id: str, at_mapping_start: bool) -> StreamShardReader:
         position = mapping.starting_position if at_mapping_start else "TRIM_HORIZON"
@@ -80,4 +81,4 @@ class StreamShardReader:
             "eventSourceARN": self.stream_arn,
         }
         key = json.dumps(dynamodb.get("Keys", {}), sort_keys=True)
-        return StreamRecord(int(dynamodb["SequenceNumber"]), arrival, key, event)
+        return StreamRecord(int(dynamodb["SequenceNumber"]), arrival, key, event, int(dynamodb.get("SizeBytes", 0)))

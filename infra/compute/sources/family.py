@@ -29,6 +29,9 @@ class EventSources:
         self._spawn: Callable[[Callable[[], None]], None] | None = None
         self._stop: threading.Event | None = None
         self._lock = threading.Lock()
+        self._started: dict[str, set[str]] = {}  # names of the workers running, per mapping
+        self._paused: dict[str, EventSource] = {}  # disabled mappings' sources, checkpoints kept
+        self._reported: set[tuple[str, str]] = set()
 
     # -- the control plane's mappings -------------------------------------------------------
     def refresh(self) -> None:
@@ -39,31 +42,52 @@ class EventSources:
         if not self.runs_mappings:
             return
         lam = self.ctx.clients("lambda")
-        seen: set[str] = set()
+        listed: set[str] = set()
+        running: set[str] = set()
         for page in lam.get_paginator("list_event_source_mappings").paginate():
             for esm in page["EventSourceMappings"]:
                 kind = kind_for(esm.get("EventSourceArn", ""))
+                listed.add(esm["UUID"])
                 if kind is None or not enabled(esm):
                     continue  # the deployer refuses mappings no kind runs; a disabled one waits
-                seen.add(esm["UUID"])
+                running.add(esm["UUID"])
                 with self._lock:
-                    if esm["UUID"] in self.mappings:
-                        continue
-                    source = self.mappings[esm["UUID"]] = kind.build(esm, self.ctx)
+                    source = self.mappings.get(esm["UUID"]) or self._paused.pop(esm["UUID"], None)
+                    if source is None:
+                        try:
+                            source = kind.build(esm, self.ctx)
+                        except Exception as exc:  # noqa: BLE001 - e.g. its stream was deleted: the others run
+                            self._report_once(esm["UUID"], f"event source {esm['UUID']} cannot start: {exc}")
+                            continue
+                    self.mappings[esm["UUID"]] = source
                 if self._spawn is not None:
-                    self._start_workers(source)
+                    self._start_workers(source)  # new mappings, and new shards of running ones
         with self._lock:
-            for gone in set(self.mappings) - seen:
-                closing = self.mappings.pop(gone)
-                getattr(closing, "close", lambda: None)()
+            for stopped in set(self.mappings) - running:
+                source = self.mappings.pop(stopped)
+                self._started.pop(stopped, None)
+                if stopped in listed:  # disabled: enabling it again resumes from its checkpoint
+                    self._paused[stopped] = source
+            for deleted in set(self._paused) - listed:
+                del self._paused[deleted]
 
     # -- synchronous driving ----------------------------------------------------------------
     def poll_once(self) -> int:
         """Fire due schedules and let every source deliver what is due; returns what was handled."""
         handled = self.fire_schedules()
         for source in list(self.mappings.values()):
-            handled += source.poll_once()
+            try:
+                handled += source.poll_once()
+            except Exception as exc:  # noqa: BLE001 - e.g. the function or the stream is gone
+                # nothing was checkpointed: the source tries again at its next poll (stream records
+                # until they expire, queue messages after their visibility timeout)
+                self._report_once(source.uuid, f"event source {source.uuid}: {exc}")
         return handled
+
+    def _report_once(self, uuid: str, message: str) -> None:
+        if (uuid, message) not in self._reported:
+            self._reported.add((uuid, message))
+            self.report(message)
 
     def fire_schedules(self) -> int:
         if self._schedules is None:
@@ -88,16 +112,22 @@ class EventSources:
             self._start_workers(source)
 
     def _start_workers(self, source: EventSource) -> None:
+        """A thread for each of the source's units of work that has none yet."""
         assert self._spawn is not None and self._stop is not None
         stop = self._stop
-        for work in source.workers():
+        started = self._started.setdefault(source.uuid, set())
+        for name, work in source.workers().items():
+            if name in started:
+                continue
+            started.add(name)
+
             def loop(work: Callable[[], int] = work) -> None:
                 while not stop.is_set() and self.mappings.get(source.uuid) is source:
                     try:
                         if work() == 0:
                             stop.wait(IDLE_WAIT_SECONDS)
                     except Exception as exc:  # noqa: BLE001 - a vanished queue or stream must not kill the plane
-                        self.report(f"event source {source.uuid}: {exc}")
+                        self._report_once(source.uuid, f"event source {source.uuid}: {exc}")
                         stop.wait(1.0)
 
             self._spawn(loop)

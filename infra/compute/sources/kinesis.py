@@ -8,19 +8,44 @@ from __future__ import annotations
 
 import base64
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, TypedDict
 
 from infra.compute.sources import SourceContext
 from infra.compute.sources.moto_kinesis import install_moto_hooks
-from infra.compute.sources.shards import (StreamMapping, StreamRecord, StreamSource, check_stream_mapping)
+from infra.compute.sources.shards import StreamRecord, StreamSource
+from infra.compute.sources.stream_settings import ShardInfo, StreamMapping, check_stream_mapping, shard_info
 
 SERVICE = "kinesis"
 POLL_INTERVAL = 1.0  # Lambda polls each shard about once a second
 POSITIONS = ("TRIM_HORIZON", "LATEST", "AT_TIMESTAMP")
+RECORD_OVERHEAD = 400  # bytes of an event record around its data, key and sequence number
 __all__ = ["SERVICE", "build", "check", "install_moto_hooks"]
 
 
+class KinesisData(TypedDict):
+    kinesisSchemaVersion: str
+    partitionKey: str
+    sequenceNumber: str
+    data: str  # base64
+    approximateArrivalTimestamp: float
+
+
+class KinesisEventRecord(TypedDict):
+    """One record of the event Lambda sends for a Kinesis mapping."""
+
+    kinesis: KinesisData
+    eventSource: str
+    eventVersion: str
+    eventID: str  # shardId-...:sequenceNumber
+    eventName: str
+    invokeIdentityArn: str
+    awsRegion: str
+    eventSourceARN: str
+
+
 def check(props: dict[str, Any]) -> str | None:
+    if "/consumer/" in str(props.get("EventSourceArn", "")):
+        return "enhanced fan-out (a stream consumer's ARN) is not run by the compute plane: map the stream's ARN"
     return check_stream_mapping(props, POSITIONS)
 
 
@@ -32,8 +57,8 @@ def build(esm: dict[str, Any], ctx: SourceContext) -> StreamSource:
     role = ctx.clients("lambda").get_function_configuration(FunctionName=mapping.function_arn)["Role"]
     retention = float(summary.get("RetentionPeriodHours", 24)) * 3600
 
-    def shards() -> list[str]:
-        return [shard["ShardId"] for shard in kinesis.list_shards(StreamARN=arn)["Shards"]]
+    def shards() -> list[ShardInfo]:
+        return [shard_info(shard) for shard in kinesis.list_shards(StreamARN=arn)["Shards"]]
 
     def open_reader(shard_id: str, at_mapping_start: bool) -> KinesisShardReader:
         position = mapping.starting_position if at_mapping_start else "TRIM_HORIZON"
@@ -74,12 +99,13 @@ class KinesisShardReader:
     def _record(self, record: dict[str, Any]) -> StreamRecord:
         arrival = record["ApproximateArrivalTimestamp"].timestamp()
         sequence = record["SequenceNumber"]
-        event = {
+        data = base64.b64encode(record["Data"]).decode("ascii")
+        event: KinesisEventRecord = {
             "kinesis": {
                 "kinesisSchemaVersion": "1.0",
                 "partitionKey": record["PartitionKey"],
                 "sequenceNumber": sequence,
-                "data": base64.b64encode(record["Data"]).decode("ascii"),
+                "data": data,
                 "approximateArrivalTimestamp": round(arrival, 3),
             },
             "eventSource": "aws:kinesis",
@@ -90,4 +116,5 @@ class KinesisShardReader:
             "awsRegion": self.ctx.region,
             "eventSourceARN": self.stream_arn,
         }
-        return StreamRecord(int(sequence), arrival, record["PartitionKey"], event)
+        size = len(data) + len(sequence) + len(record["PartitionKey"]) + RECORD_OVERHEAD
+        return StreamRecord(int(sequence), arrival, record["PartitionKey"], dict(event), size)

@@ -6,17 +6,22 @@
 - Records arrive on the plane's clock (ApproximateArrivalTimestamp, AT_TIMESTAMP iterators,
   record age and tumbling windows read it), not the wall clock.
 - Sequence numbers look like Kinesis's (56 digits, increasing per shard) instead of 1, 2, 3.
+- Resharding: moto wrote new records to a split shard's parent (its hash-range lookup includes
+  closed shards) and moved the parent's records into the children with new sequence numbers;
+  Kinesis keeps a closed parent's records where they are and writes to open shards only.
 - An event source mapping's StartingPositionTimestamp is stored but left out of its description
   (Get/ListEventSourceMappings): it is given back.
 - GetRecords finds its starting record by bisection instead of scanning the shard from its
   first record, and PutRecord finds the shard's last number without listing every record:
-  both were O(records in the shard) per call.
+  both were O(records in the shard) per call. GetRecords answers are written as plain JSON
+  instead of through moto's shape-walking serializer (≈0.5 ms a record, most of a poll).
 Each hook falls back to moto's behaviour when no compute plane is active.
 """
 
 from __future__ import annotations
 
 import bisect
+import json
 from datetime import datetime, timezone
 from typing import Any
 
@@ -99,6 +104,50 @@ def install_moto_hooks() -> None:
         return configuration
 
     EventSourceMapping.get_configuration = get_configuration  # type: ignore[method-assign]
+    Stream = kinesis_models.Stream
+    original_shard_for_key = Stream.get_shard_for_key
+    original_split = Stream.split_shard
+
+    def get_shard_for_key(self: Any, partition_key: str, explicit_hash_key: str) -> Any:
+        if _plane() is None:
+            return original_shard_for_key(self, partition_key, explicit_hash_key)
+        closed = [shard for shard in self.shards.values() if not shard.is_open]
+        for shard in closed:
+            shard._toolkit_start, shard.starting_hash = shard.starting_hash, 2 ** 129  # above every hash key
+        try:
+            return original_shard_for_key(self, partition_key, explicit_hash_key)
+        finally:
+            for shard in closed:
+                shard.starting_hash = shard._toolkit_start
+
+    def split_shard(self: Any, shard_to_split: str, new_starting_hash_key: str) -> None:
+        if _plane() is None:
+            return original_split(self, shard_to_split, new_starting_hash_key)
+        parent = self.shards[shard_to_split]
+        kept, parent.records = parent.records, kinesis_models.OrderedDict()  # nothing for moto to move
+        try:
+            return original_split(self, shard_to_split, new_starting_hash_key)
+        finally:
+            parent.records = kept
+
+    Stream.get_shard_for_key = get_shard_for_key  # type: ignore[method-assign]
+    Stream.split_shard = split_shard  # type: ignore[method-assign]
+
+    from moto.kinesis.responses import KinesisResponse
+
+    original_response = KinesisResponse.get_records
+
+    def get_records_response(self: Any) -> Any:
+        if _plane() is None:
+            return original_response(self)
+        iterator, records, behind = self.kinesis_backend.get_records(
+            self._get_param("StreamARN"), self._get_param("ShardIterator"), self._get_param("Limit"))
+        self.response_headers["Content-Type"] = "application/x-amz-json-1.1"
+        return json.dumps({"NextShardIterator": iterator, "MillisBehindLatest": behind, "Records": [
+            {"Data": r.data, "PartitionKey": r.partition_key, "SequenceNumber": str(r.sequence_number),
+             "ApproximateArrivalTimestamp": r.created_at} for r in records]})
+
+    KinesisResponse.get_records = get_records_response  # type: ignore[method-assign]
     Shard.put_record = put_record  # type: ignore[method-assign]
     Shard.get_records = get_records  # type: ignore[method-assign]
     Shard.get_max_sequence_number = get_max_sequence_number  # type: ignore[method-assign]

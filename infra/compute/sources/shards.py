@@ -27,13 +27,16 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import partial
 from typing import Any, Callable, Protocol
 
 from infra.compute.sources import SourceContext
 from infra.compute.sources.failures import BatchFailure, FailureOutcome, judge, send_failure_record
+from infra.compute.sources.stream_settings import ShardInfo, StreamMapping
 from infra.compute.sources.windows import TumblingWindow
 
+MAX_BATCH_BYTES = 6 * 1024 * 1024  # a batch is also sent when its payload reaches Lambda's 6 MB
 MAX_RETRY_BACKOFF = 60.0  # seconds; a failing batch is retried after 1, 2, 4, ... up to this
 READ_LIMIT = 10_000  # records per GetRecords, Lambda's largest batch
 
@@ -46,6 +49,7 @@ class StreamRecord:
     arrival: float  # seconds since the epoch, on the plane's clock
     partition_key: str
     event: dict[str, Any]
+    size: int = 0  # bytes the record adds to the invocation's payload
 
 
 class ShardReader(Protocol):
@@ -58,73 +62,6 @@ class ShardReader(Protocol):
     def has_unread(self) -> bool:
         """Whether records past the read position exist (does not move it)."""
         ...
-
-
-@dataclass
-class StreamMapping:
-    """The settings of a stream mapping (ListEventSourceMappings, with Lambda's defaults)."""
-
-    uuid: str
-    function_arn: str
-    source_arn: str
-    batch_size: int = 100
-    batching_window: float = 0.0
-    starting_position: str = "TRIM_HORIZON"
-    starting_timestamp: float | None = None
-    max_retry_attempts: int = -1
-    max_record_age: float = -1
-    bisect: bool = False
-    report_batch_item_failures: bool = False
-    parallelization: int = 1
-    tumbling_window: float = 0.0
-    on_failure: str | None = None
-
-    @classmethod
-    def from_api(cls, esm: dict[str, Any]) -> "StreamMapping":
-        timestamp = esm.get("StartingPositionTimestamp")
-        return cls(
-            uuid=esm["UUID"], function_arn=esm["FunctionArn"], source_arn=esm["EventSourceArn"],
-            batch_size=int(esm.get("BatchSize") or 100),
-            batching_window=float(esm.get("MaximumBatchingWindowInSeconds") or 0),
-            starting_position=esm.get("StartingPosition") or "TRIM_HORIZON",
-            starting_timestamp=timestamp.timestamp() if hasattr(timestamp, "timestamp") else
-            (float(timestamp) if timestamp is not None else None),
-            max_retry_attempts=_int_or(esm.get("MaximumRetryAttempts"), -1),
-            max_record_age=_int_or(esm.get("MaximumRecordAgeInSeconds"), -1),
-            bisect=bool(esm.get("BisectBatchOnFunctionError")),
-            report_batch_item_failures="ReportBatchItemFailures" in (esm.get("FunctionResponseTypes") or []),
-            parallelization=int(esm.get("ParallelizationFactor") or 1),
-            tumbling_window=float(esm.get("TumblingWindowInSeconds") or 0),
-            on_failure=((esm.get("DestinationConfig") or {}).get("OnFailure") or {}).get("Destination"),
-        )
-
-
-def _int_or(value: Any, default: int) -> int:
-    return default if value is None else int(value)
-
-
-def check_stream_mapping(props: dict[str, Any], positions: tuple[str, ...]) -> str | None:
-    """What Lambda (or this plane) refuses in a stream mapping's properties."""
-    position = props.get("StartingPosition")
-    if position not in positions:
-        return f"StartingPosition must be one of {', '.join(positions)} (got {position!r})"
-    if position == "AT_TIMESTAMP" and props.get("StartingPositionTimestamp") is None:
-        return "StartingPosition AT_TIMESTAMP needs StartingPositionTimestamp"
-    limits = {"BatchSize": (1, 10_000), "MaximumBatchingWindowInSeconds": (0, 300),
-              "ParallelizationFactor": (1, 10), "TumblingWindowInSeconds": (0, 900),
-              "MaximumRetryAttempts": (-1, 10_000), "MaximumRecordAgeInSeconds": (-1, 604_800)}
-    for key, (low, high) in limits.items():
-        if key in props and not low <= int(props[key]) <= high:
-            return f"{key} {props[key]} is outside {low}..{high}"
-    age = props.get("MaximumRecordAgeInSeconds")
-    if age is not None and int(age) != -1 and int(age) < 60:
-        return f"MaximumRecordAgeInSeconds {age} must be -1 or 60..604800"
-    destination = ((props.get("DestinationConfig") or {}).get("OnFailure") or {}).get("Destination")
-    if destination and ":sqs:" not in destination and ":sns:" not in destination:
-        return f"DestinationConfig.OnFailure {destination}: the compute plane sends failure records to SQS or SNS only"
-    if set(props.get("FunctionResponseTypes") or []) - {"ReportBatchItemFailures"}:
-        return f"FunctionResponseTypes {props['FunctionResponseTypes']} are not supported"
-    return None
 
 
 class Lane:
@@ -149,10 +86,11 @@ class Lane:
 
 
 class ShardPoller:
-    def __init__(self, source: "StreamSource", reader: ShardReader) -> None:
+    def __init__(self, source: "StreamSource", reader: ShardReader, info: ShardInfo) -> None:
         self.source = source
         self.reader = reader
         self.shard_id = reader.shard_id
+        self.info = info
         mapping = source.mapping
         self.lanes = [Lane(TumblingWindow(mapping.tumbling_window) if mapping.tumbling_window else None)
                       for _ in range(mapping.parallelization)]
@@ -185,19 +123,20 @@ class ShardPoller:
             self._read_lock.release()
 
     def _lane_of(self, record: StreamRecord) -> int:
-        if len(self.lanes) == 1:
-            return 0
-        digest = hashlib.md5(record.partition_key.encode()).digest()  # noqa: S324 - a spread, not security
-        return int.from_bytes(digest[:8], "big") % len(self.lanes)
+        return lane_of(record.partition_key, len(self.lanes))
 
     # -- delivering ------------------------------------------------------------------------
     def poll_once(self) -> int:
+        if not self.source.parents_done(self):
+            return 0
         self._read_due()
         return sum(self.poll_lane(index, read=False) for index in range(len(self.lanes)))
 
     def poll_lane(self, index: int, read: bool = True) -> int:
         """Deliver the lane's head batch if it is due; returns the records handled."""
         if read:
+            if not self.source.parents_done(self):
+                return 0  # a child shard waits until its parents were read to their end
             self._read_due()
         lane = self.lanes[index]
         if not lane.lock.acquire(blocking=False):
@@ -226,10 +165,10 @@ class ShardPoller:
         if not lane.pending:
             return None
         size = lane.planned[0] if lane.planned else mapping.batch_size
-        batch = list(_take(lane.pending, size))
+        batch, cut = _take(lane.pending, size)
         if lane.tumbling is not None:
             batch = lane.tumbling.same_window(batch)
-        full = len(batch) >= size or (lane.tumbling is not None and len(batch) < len(lane.pending))
+        full = cut or len(batch) >= size or (lane.tumbling is not None and len(batch) < len(lane.pending))
         waited = lane.window_opened is not None and now >= lane.window_opened + mapping.batching_window
         if not (full or waited or lane.retry_at is not None or lane.planned):
             return None
@@ -309,6 +248,10 @@ class ShardPoller:
         lane.window_opened = self.source.ctx.now() if lane.pending else None
 
     # -- state -----------------------------------------------------------------------------
+    def finished(self) -> bool:
+        """A closed shard whose every record was handled."""
+        return self.info.closed and self.in_flight() == 0
+
     def in_flight(self) -> int:
         """Records past the checkpoint: read and not yet handled, or not read yet; an open
         tumbling window waiting for its final invocation counts as one."""
@@ -327,20 +270,34 @@ class ShardPoller:
         return min(deadlines) if deadlines else None
 
 
-def _take(records: deque[StreamRecord], count: int) -> list[StreamRecord]:
-    taken = []
+def lane_of(partition_key: str, lanes: int) -> int:
+    """Which of a shard's ParallelizationFactor lanes a partition key's records go through."""
+    if lanes == 1:
+        return 0
+    digest = hashlib.md5(partition_key.encode()).digest()  # noqa: S324 - a spread, not security
+    return int.from_bytes(digest[:8], "big") % lanes
+
+
+def _take(records: deque[StreamRecord], count: int) -> tuple[list[StreamRecord], bool]:
+    """Up to ``count`` records from the front, fewer when their payload would pass 6 MB; and
+    whether the 6 MB limit cut the batch."""
+    taken: list[StreamRecord] = []
+    size = 0
     for record in records:
         if len(taken) == count:
             break
+        if taken and size + record.size > MAX_BATCH_BYTES:
+            return taken, True
         taken.append(record)
-    return taken
+        size += record.size
+    return taken, False
 
 
 class StreamSource:
     """A stream mapping: one poller per shard (the kind says how to list and read shards)."""
 
     def __init__(self, mapping: StreamMapping, ctx: SourceContext, poll_interval: float, retention: float,
-                 batch_info_key: str, shards: Callable[[], list[str]],
+                 batch_info_key: str, shards: Callable[[], list[ShardInfo]],
                  open_reader: Callable[[str, bool], ShardReader]) -> None:
         self.mapping = mapping
         self.ctx = ctx
@@ -357,12 +314,20 @@ class StreamSource:
         self._discover(initial=True)
 
     def _discover(self, initial: bool = False) -> None:
-        """Shards appear (a split, a merge): new ones are read from their start."""
+        """Shards appear (a split, a merge): new ones are read from their start, once their
+        parents are done."""
         with self._list_lock:
-            for shard_id in self._list_shards():
-                if shard_id not in self.pollers:
-                    self.pollers[shard_id] = ShardPoller(self, self._open_reader(shard_id, initial))
+            for info in self._list_shards():
+                if info.shard_id in self.pollers:
+                    self.pollers[info.shard_id].info = info
+                else:
+                    reader = self._open_reader(info.shard_id, initial)
+                    self.pollers[info.shard_id] = ShardPoller(self, reader, info)
             self._next_listing = self.ctx.now() + 10 * self.poll_interval
+
+    def parents_done(self, poller: ShardPoller) -> bool:
+        """Lambda reads a child shard (of a split or merge) only after its parents' records."""
+        return all(parent not in self.pollers or self.pollers[parent].finished() for parent in poller.info.parents)
 
     def poll_once(self) -> int:
         if self.ctx.now() >= self._next_listing:
@@ -370,25 +335,32 @@ class StreamSource:
         return sum(poller.poll_once() for poller in list(self.pollers.values()))
 
     def in_flight(self) -> int:
+        self._discover()  # records in a shard made since the last look count too
         return sum(poller.in_flight() for poller in list(self.pollers.values()))
 
     def next_deadline(self) -> float | None:
         deadlines = [d for d in (p.next_deadline() for p in list(self.pollers.values())) if d is not None]
         return min(deadlines) if deadlines else None
 
-    def workers(self) -> list[Callable[[], int]]:
+    def workers(self) -> dict[str, Callable[[], int]]:
         """One worker per lane of every shard (ParallelizationFactor lanes per shard)."""
-        return [lambda p=poller, i=index: p.poll_lane(i)
-                for poller in list(self.pollers.values()) for index in range(len(poller.lanes))]
+        if self.ctx.now() >= self._next_listing:
+            self._discover()
+        return {f"{shard_id}/{index}": partial(poller.poll_lane, index)
+                for shard_id, poller in list(self.pollers.items()) for index in range(len(poller.lanes))}
 
     def give_up(self, shard_id: str, records: list[StreamRecord], condition: str, invocations: int,
                 error: str | None) -> None:
         failure = BatchFailure(self.mapping.function_arn, condition, invocations, error, self.batch_info_key,
                                shard_id, self.mapping.source_arn,
                                [(r.sequence, r.arrival) for r in records], self.ctx.now())
-        self.failures.append(failure)
+        self.failures.append(failure)  # kept here whatever happens to the destination
         if self.mapping.on_failure:
-            send_failure_record(self.ctx.clients, self.mapping.on_failure, failure.record())
+            try:
+                send_failure_record(self.ctx.clients, self.mapping.on_failure, failure.record())
+            except Exception as exc:  # noqa: BLE001 - a missing destination must not stop the shard
+                print(f"event source {self.uuid}: the failure record for {shard_id} could not be sent to "
+                      f"{self.mapping.on_failure}: {exc}")
         else:
             print(f"event source {self.uuid}: {len(records)} record(s) of {shard_id} skipped ({condition}) "
                   f"with no OnFailure destination")

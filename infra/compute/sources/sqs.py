@@ -70,8 +70,8 @@ class SqsPoller:
         """Messages in the queue (visible, in flight or delayed) and a batch held by its window."""
         return len(self.pending) + queued_messages(self.sqs, [self.queue_url])
 
-    def workers(self) -> list[Callable[[], int]]:
-        return [lambda: self.poll_once(wait_seconds=1)]  # long polling, as Lambda's pollers do
+    def workers(self) -> dict[str, Callable[[], int]]:
+        return {self.queue_url: lambda: self.poll_once(wait_seconds=1)}  # long polling, as Lambda's pollers do
 
     def _fill(self, wait_seconds: int) -> None:
         while len(self.pending) < self.mapping.batch_size:
@@ -181,9 +181,17 @@ def build(esm: dict[str, Any], ctx: SourceContext) -> SqsPoller:
     return SqsPoller(mapping, ctx.clients("sqs"), ctx.invoke, ctx.now)
 
 
+STREAM_ONLY = ("StartingPosition", "StartingPositionTimestamp", "BisectBatchOnFunctionError", "MaximumRetryAttempts",
+               "MaximumRecordAgeInSeconds", "ParallelizationFactor", "TumblingWindowInSeconds", "DestinationConfig")
+
+
 def check(props: dict[str, Any]) -> str | None:
-    """What Lambda refuses for an SQS mapping: a FIFO queue takes batches of at most 10 and no
-    batching window."""
+    """What Lambda refuses for an SQS mapping: settings of stream sources (retries and failures
+    are the queue's: visibility timeout, redrive policy); on a FIFO queue batches of more than 10
+    or a batching window."""
+    given = [key for key in STREAM_ONLY if props.get(key) not in (None, False)]
+    if given:
+        return f"{', '.join(given)} apply to stream sources, not to SQS (Lambda refuses them)"
     if not str(props.get("EventSourceArn", "")).endswith(".fifo"):
         return None
     batch_size = int(props.get("BatchSize") or FIFO_MAX_BATCH_SIZE)

@@ -112,3 +112,45 @@ def test_moto_does_not_invoke_the_function_inside_put_record(cloud, stream, put,
 
     assert events(stack.outputs["Consumer"]) == []
     assert cloud.plane.in_flight() > 0
+
+
+def test_shards_made_by_a_split_are_read_from_their_start(cloud, stream, put, consumer, tick):
+    arn = stream()
+    stack = consumer(arn)
+    put(arn, [{"n": 0}])
+    tick()
+    kinesis = cloud.client("kinesis")
+    (shard,) = kinesis.list_shards(StreamARN=arn)["Shards"]
+    middle = (int(shard["HashKeyRange"]["StartingHashKey"]) + int(shard["HashKeyRange"]["EndingHashKey"])) // 2
+    kinesis.split_shard(StreamARN=arn, ShardToSplit=shard["ShardId"], NewStartingHashKey=str(middle))
+    put(arn, [{"n": i} for i in range(1, 6)], key="after-the-split")
+
+    cloud.drain()
+
+    got = events(stack.outputs["Consumer"])
+    assert [b["n"] for e in got for b in bodies(e)] == list(range(6))
+    assert len({r["eventID"].split(":")[0] for e in got for r in e["Records"]}) == 2  # the parent, then a child
+
+
+def test_in_the_background_new_shards_get_their_poller(cloud, stream, put, consumer, eventually):
+    arn = stream()
+    stack = consumer(arn)
+    cloud.plane.start()
+    kinesis = cloud.client("kinesis")
+    (shard,) = kinesis.list_shards(StreamARN=arn)["Shards"]
+    kinesis.split_shard(StreamARN=arn, ShardToSplit=shard["ShardId"], NewStartingHashKey=str(2 ** 127))
+    cloud.plane.clock.advance(60)  # past the source's next look at the shard list
+    put(arn, [{"n": i} for i in range(4)], key="child")
+
+    assert eventually(lambda: [b["n"] for e in events(stack.outputs["Consumer"]) for b in bodies(e)] == [0, 1, 2, 3])
+
+
+def test_a_batch_is_sent_before_its_payload_passes_six_megabytes(cloud, stream, put, consumer, tick):
+    arn = stream()
+    stack = consumer(arn, BatchSize=100)
+    padding = "x" * 900_000  # 1.2 MB each once base64-encoded in the event: five fit in 6 MB, six do not
+    put(arn, [{"n": i, "padding": padding} for i in range(7)])
+
+    tick()
+
+    assert numbers(stack.outputs["Consumer"]) == [[0, 1, 2, 3, 4], [5, 6]]

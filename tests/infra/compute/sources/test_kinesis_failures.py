@@ -153,7 +153,7 @@ def test_with_default_settings_a_bad_record_holds_its_shard_until_the_record_exp
     assert failure_records(cloud, stack.outputs["FailureQueueUrl"]) == []
     assert cloud.plane.in_flight() == 1
 
-    cloud.plane.clock.advance(3600)  # past the stream's 24 h retention
+    cloud.plane.clock.advance(3601)  # past the stream's 24 h retention
     tick()
 
     (record,) = failure_records(cloud, stack.outputs["FailureQueueUrl"])
