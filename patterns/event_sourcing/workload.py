@@ -109,6 +109,9 @@ def run(cloud: Any, stack: Any, transport: Transport, progress: Callable[[str], 
     if transport.replays_from_stream:
         replays["stream TRIM_HORIZON"] = replay(cloud.client, outputs, "stream")
         replays["stream AT_TIMESTAMP"] = replay(cloud.client, outputs, "stream", at=since)
+    for name, rebuilt in replays.items():
+        for line in rebuilt.differences():
+            progress(f"replay from the {name} differs: {line}")
     api_answers = {a: _get(f"{url}/accounts/{a}") for a in sorted(live)}
     api_balances = {a: answer.body if answer.status == 200 else {} for a, answer in api_answers.items()}
     log_answer = _get(f"{url}/accounts/{ACCOUNTS[0]}/events")
