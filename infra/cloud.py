@@ -201,7 +201,8 @@ class Cloud:
         """Deliver everything in flight, retries and redrives included.
 
         Embedded on a virtual clock this advances time; on the wall clock, or on a remote target
-        whose compute plane runs elsewhere, it waits until the mapped queues are empty.
+        whose compute plane runs elsewhere, it waits until the event sources have nothing in flight
+        (queued messages, unprocessed or held stream records) — on a remote target: the mapped queues.
         """
         if self.plane is not None and isinstance(self.plane.clock, VirtualClock):
             self.plane.settle(max_seconds)

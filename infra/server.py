@@ -2,8 +2,8 @@
 
 Any SDK or the AWS CLI can use it (``--endpoint-url http://localhost:4566``); functions deployed
 into it (``samplecli.py deploy PATTERN --target local``, or by hand) run in this process, and
-its SQS event source mappings are polled on the wall clock. API Gateway APIs deployed into it
-are served by the HTTP front door on the same port, in LocalStack's URL form
+its event source mappings (SQS, Kinesis, DynamoDB Streams) are polled on the wall clock. API
+Gateway APIs deployed into it are served by the HTTP front door on the same port, in LocalStack's URL form
 (``/restapis/{api_id}/{stage}/_user_request_/{path}``); state machines run.
 """
 

@@ -59,6 +59,11 @@ class EventSource(Protocol):
         """When something becomes due without new input (a batching window, a retry), if known."""
         ...
 
+    def reconfigure(self, esm: dict[str, Any]) -> None:
+        """Take the mapping's new settings (UpdateEventSourceMapping), keeping what was read and
+        where the source stands."""
+        ...
+
     def workers(self) -> dict[str, Callable[[], int]]:
         """Independent units of work for background threads, by a name that stays the same (a
         queue; a shard, or a shard's lane): each call delivers what is due and returns what it

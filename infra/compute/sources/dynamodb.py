@@ -10,13 +10,12 @@ import json
 from typing import Any
 
 from infra.compute.sources import SourceContext
-from infra.compute.sources.moto_dynamodb import install_moto_hooks
+from infra.compute.sources.moto_dynamodb import RETENTION_SECONDS, install_moto_hooks
 from infra.compute.sources.shards import StreamRecord, StreamSource
 from infra.compute.sources.stream_settings import ShardInfo, StreamMapping, check_stream_mapping, shard_info
 
 SERVICE = "dynamodb"
 POLL_INTERVAL = 0.25  # Lambda polls a DynamoDB stream's shards about four times a second
-RETENTION_SECONDS = 24 * 3600.0
 POSITIONS = ("TRIM_HORIZON", "LATEST")
 READ_LIMIT = 1000  # GetRecords' most
 __all__ = ["SERVICE", "build", "check", "install_moto_hooks"]
@@ -57,9 +56,7 @@ class StreamShardReader:
             return []
         response = self.streams.get_records(ShardIterator=self.iterator, Limit=min(limit, READ_LIMIT))
         self.iterator = response.get("NextShardIterator")
-        trimmed_before = self.ctx.now() - RETENTION_SECONDS  # moto keeps records past the retention
-        records = [self._record(r) for r in response["Records"]]
-        return [r for r in records if r.arrival >= trimmed_before]
+        return [self._record(r) for r in response["Records"]]
 
     def has_unread(self) -> bool:
         if self.iterator is None:

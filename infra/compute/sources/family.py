@@ -8,6 +8,7 @@ settle wait for it), ``start()`` gives each unit of work (a queue, a shard) a ba
 
 from __future__ import annotations
 
+import json
 import threading
 from typing import Any, Callable
 
@@ -15,6 +16,12 @@ from infra.compute.sources import EventSource, SourceContext, enabled, kind_for
 from infra.compute.sources.scheduler import ScheduleSource
 
 IDLE_WAIT_SECONDS = 0.02  # a background worker that found nothing looks again after this
+_NOT_SETTINGS = ("State", "StateTransitionReason", "LastModified", "LastProcessingResult", "ResponseMetadata")
+
+
+def settings_of(esm: dict[str, Any]) -> str:
+    """A mapping's settings, to notice an UpdateEventSourceMapping."""
+    return json.dumps({k: v for k, v in esm.items() if k not in _NOT_SETTINGS}, sort_keys=True, default=str)
 
 
 class EventSources:
@@ -32,6 +39,7 @@ class EventSources:
         self._started: dict[str, set[str]] = {}  # names of the workers running, per mapping
         self._paused: dict[str, EventSource] = {}  # disabled mappings' sources, checkpoints kept
         self._reported: set[tuple[str, str]] = set()
+        self._settings: dict[str, str] = {}  # each mapping's settings when its source last took them
 
     # -- the control plane's mappings -------------------------------------------------------
     def refresh(self) -> None:
@@ -59,6 +67,9 @@ class EventSources:
                         except Exception as exc:  # noqa: BLE001 - e.g. its stream was deleted: the others run
                             self._report_once(esm["UUID"], f"event source {esm['UUID']} cannot start: {exc}")
                             continue
+                    elif settings_of(esm) != self._settings.get(esm["UUID"]) and esm["UUID"] in self._settings:
+                        source.reconfigure(esm)  # UpdateEventSourceMapping: new settings, same checkpoint
+                    self._settings[esm["UUID"]] = settings_of(esm)
                     self.mappings[esm["UUID"]] = source
                 if self._spawn is not None:
                     self._start_workers(source)  # new mappings, and new shards of running ones
@@ -70,6 +81,8 @@ class EventSources:
                     self._paused[stopped] = source
             for deleted in set(self._paused) - listed:
                 del self._paused[deleted]
+            for deleted in set(self._settings) - listed:
+                del self._settings[deleted]
 
     # -- synchronous driving ----------------------------------------------------------------
     def poll_once(self) -> int:

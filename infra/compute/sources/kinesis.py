@@ -62,20 +62,19 @@ def build(esm: dict[str, Any], ctx: SourceContext) -> StreamSource:
 
     def open_reader(shard_id: str, at_mapping_start: bool) -> KinesisShardReader:
         position = mapping.starting_position if at_mapping_start else "TRIM_HORIZON"
-        return KinesisShardReader(ctx, arn, shard_id, position, mapping.starting_timestamp, role, retention)
+        return KinesisShardReader(ctx, arn, shard_id, position, mapping.starting_timestamp, role)
 
     return StreamSource(mapping, ctx, POLL_INTERVAL, retention, "KinesisBatchInfo", shards, open_reader)
 
 
 class KinesisShardReader:
     def __init__(self, ctx: SourceContext, stream_arn: str, shard_id: str, position: str,
-                 timestamp: float | None, role_arn: str, retention: float) -> None:
+                 timestamp: float | None, role_arn: str) -> None:
         self.ctx = ctx
         self.kinesis = ctx.clients("kinesis")
         self.stream_arn = stream_arn
         self.shard_id = shard_id
         self.role_arn = role_arn
-        self.retention = retention
         kwargs: dict[str, Any] = {"StreamARN": stream_arn, "ShardId": shard_id, "ShardIteratorType": position}
         if position == "AT_TIMESTAMP":
             kwargs["Timestamp"] = datetime.fromtimestamp(timestamp or 0.0, timezone.utc)
@@ -86,9 +85,7 @@ class KinesisShardReader:
             return []  # a closed shard read to its end
         response = self.kinesis.get_records(ShardIterator=self.iterator, Limit=limit, StreamARN=self.stream_arn)
         self.iterator = response.get("NextShardIterator")
-        trimmed_before = self.ctx.now() - self.retention  # moto keeps records past the retention
-        return [self._record(r) for r in response["Records"]
-                if r["ApproximateArrivalTimestamp"].timestamp() >= trimmed_before]
+        return [self._record(r) for r in response["Records"]]
 
     def has_unread(self) -> bool:
         if self.iterator is None:

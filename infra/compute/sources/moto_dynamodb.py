@@ -4,7 +4,8 @@
   on success, clears them (other readers lose them): switched off (a table's mapping table never
   holds anything), so the compute plane's shard pollers read the stream like any consumer.
 - Stream records are stamped on the plane's clock (ApproximateCreationDateTime), not the wall
-  clock, so retention and record age follow virtual time.
+  clock, so retention and record age follow virtual time; GetRecords leaves out records older
+  than the stream's 24 hours (moto keeps every record forever).
 - An UpdateItem that creates an item wrote two INSERT records (moto puts the bare key first,
   then records the update as a second INSERT): the bare put no longer writes a record.
 - moto keeps every shard iterator it ever handed out (each GetRecords makes one); the oldest
@@ -21,6 +22,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 MAX_ITERATORS = 10_000
+RETENTION_SECONDS = 24 * 3600.0  # a DynamoDB stream keeps its records 24 hours
 _installed = False
 _updating = threading.local()
 
@@ -100,7 +102,10 @@ def install_moto_hooks() -> None:
         limit = self._get_param("Limit")
         result = self.backend.get_records(self._get_param("ShardIterator"), 1000 if limit is None else limit)
         self.response_headers["Content-Type"] = "application/x-amz-json-1.0"
-        return json.dumps({**result, "Records": [_plain(record) for record in result["Records"]]})
+        trimmed_before = _plane().now() - RETENTION_SECONDS
+        records = [plain for plain in map(_plain, result["Records"])
+                   if plain["dynamodb"]["ApproximateCreationDateTime"] >= trimmed_before]  # past 24 h: gone
+        return json.dumps({**result, "Records": records})
 
     DynamoDBStreamsHandler.get_records = get_records_response  # type: ignore[method-assign]
 

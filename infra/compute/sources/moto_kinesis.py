@@ -4,7 +4,8 @@
   no batching, retries or checkpoint: switched off (a stream's mapping table never holds
   anything), so the compute plane's shard pollers deliver.
 - Records arrive on the plane's clock (ApproximateArrivalTimestamp, AT_TIMESTAMP iterators,
-  record age and tumbling windows read it), not the wall clock.
+  record age and tumbling windows read it), not the wall clock; GetRecords leaves out records
+  past the stream's retention (moto keeps every record forever).
 - Sequence numbers look like Kinesis's (56 digits, increasing per shard) instead of 1, 2, 3.
 - Resharding: moto wrote new records to a split shard's parent (its hash-range lookup includes
   closed shards) and moved the parent's records into the children with new sequence numbers;
@@ -134,14 +135,19 @@ def install_moto_hooks() -> None:
     Stream.split_shard = split_shard  # type: ignore[method-assign]
 
     from moto.kinesis.responses import KinesisResponse
+    from moto.kinesis.utils import decompose_shard_iterator
 
     original_response = KinesisResponse.get_records
 
     def get_records_response(self: Any) -> Any:
         if _plane() is None:
             return original_response(self)
-        iterator, records, behind = self.kinesis_backend.get_records(
-            self._get_param("StreamARN"), self._get_param("ShardIterator"), self._get_param("Limit"))
+        stream_arn, shard_iterator = self._get_param("StreamARN"), self._get_param("ShardIterator")
+        iterator, records, behind = self.kinesis_backend.get_records(stream_arn, shard_iterator, self._get_param("Limit"))
+        stream = self.kinesis_backend.describe_stream(stream_arn=stream_arn,
+                                                      stream_name=decompose_shard_iterator(shard_iterator)[0])
+        trimmed_before = _plane().now() - stream.retention_period_hours * 3600
+        records = [r for r in records if r.created_at >= trimmed_before]  # past the retention: gone
         self.response_headers["Content-Type"] = "application/x-amz-json-1.1"
         return json.dumps({"NextShardIterator": iterator, "MillisBehindLatest": behind, "Records": [
             {"Data": r.data, "PartitionKey": r.partition_key, "SequenceNumber": str(r.sequence_number),

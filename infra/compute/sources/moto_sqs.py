@@ -4,8 +4,8 @@
   off (the queue's mapping table never holds anything), so only the compute plane's pollers deliver.
 - FIFO deduplication: moto compares a message only against messages still in the queue; SQS
   remembers a deduplication id for 5 minutes even after the message was deleted. Ids are kept
-  per queue (per message group with DeduplicationScope=messageGroup) on the plane's clock; a
-  duplicate is accepted, not enqueued, and answered with the original's MessageId.
+  per queue (per message group with DeduplicationScope=messageGroup, which moto ignored) on the
+  plane's clock; a duplicate is accepted, not enqueued, and answered with the original's MessageId.
 - FIFO messages get a SequenceNumber (moto gives one only with an explicit deduplication id,
   at random): 20 digits, increasing per queue.
 Each hook falls back to moto's behaviour when no compute plane is active.
@@ -59,7 +59,12 @@ def install_moto_hooks() -> None:
                     return None  # accepted, not delivered again
                 state.remember(scope, message.deduplication_id, message)
             message.sequence_number = str(_SEQUENCE_BASE + next(state.sequence))
-        return original_add(self, message)
+        # moto's own check (queued messages, whatever their group) is covered by the one above
+        dedup_id, message.deduplication_id = message.deduplication_id, None
+        try:
+            return original_add(self, message)
+        finally:
+            message.deduplication_id = dedup_id
 
     sqs_models.Queue.add_message = add_message  # type: ignore[method-assign]
 

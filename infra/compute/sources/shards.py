@@ -91,9 +91,7 @@ class ShardPoller:
         self.reader = reader
         self.shard_id = reader.shard_id
         self.info = info
-        mapping = source.mapping
-        self.lanes = [Lane(TumblingWindow(mapping.tumbling_window) if mapping.tumbling_window else None)
-                      for _ in range(mapping.parallelization)]
+        self.lanes = self._new_lanes()
         self.next_read = source.ctx.now()
         self.last_read = float("-inf")
         self._read_lock = threading.Lock()
@@ -248,6 +246,26 @@ class ShardPoller:
         lane.window_opened = self.source.ctx.now() if lane.pending else None
 
     # -- state -----------------------------------------------------------------------------
+    def _new_lanes(self) -> list[Lane]:
+        mapping = self.source.mapping
+        return [Lane(TumblingWindow(mapping.tumbling_window) if mapping.tumbling_window else None)
+                for _ in range(mapping.parallelization)]
+
+    def relane(self) -> None:
+        old = self.lanes
+        with self._read_lock:
+            for lane in old:
+                lane.lock.acquire()  # a delivery in progress finishes first
+            waiting = sorted((r for lane in old for r in lane.pending), key=lambda r: r.sequence)
+            self.lanes = self._new_lanes()
+            for lane in old:
+                lane.lock.release()
+            for record in waiting:
+                lane = self.lanes[self._lane_of(record)]
+                if not lane.pending:
+                    lane.window_opened = self.source.ctx.now()
+                lane.pending.append(record)
+
     def finished(self) -> bool:
         """A closed shard whose every record was handled."""
         return self.info.closed and self.in_flight() == 0
@@ -341,6 +359,14 @@ class StreamSource:
     def next_deadline(self) -> float | None:
         deadlines = [d for d in (p.next_deadline() for p in list(self.pollers.values())) if d is not None]
         return min(deadlines) if deadlines else None
+
+    def reconfigure(self, esm: dict[str, Any]) -> None:
+        """New settings; with another ParallelizationFactor each shard's unhandled records are
+        spread over the new lanes in their order (retry state starts afresh)."""
+        old, self.mapping = self.mapping, StreamMapping.from_api(esm)
+        if (old.parallelization, old.tumbling_window) != (self.mapping.parallelization, self.mapping.tumbling_window):
+            for poller in list(self.pollers.values()):
+                poller.relane()
 
     def workers(self) -> dict[str, Callable[[], int]]:
         """One worker per lane of every shard (ParallelizationFactor lanes per shard)."""

@@ -70,6 +70,11 @@ class SqsPoller:
         """Messages in the queue (visible, in flight or delayed) and a batch held by its window."""
         return len(self.pending) + queued_messages(self.sqs, [self.queue_url])
 
+    def reconfigure(self, esm: dict[str, Any]) -> None:
+        mapping = mapping_from_api(esm)
+        if mapping is not None:
+            self.mapping = mapping
+
     def workers(self) -> dict[str, Callable[[], int]]:
         return {self.queue_url: lambda: self.poll_once(wait_seconds=1)}  # long polling, as Lambda's pollers do
 

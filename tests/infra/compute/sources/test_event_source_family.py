@@ -90,3 +90,19 @@ def test_a_function_that_cannot_be_invoked_stops_nothing_and_loses_no_records(cl
     out = capsys.readouterr().out
     assert out.count(f"event source {stack.outputs['MappingId']}") == 1  # reported once, not per poll
     assert cloud.plane.in_flight() == 1  # the record waits, not checkpointed, until it expires
+
+
+def test_updated_settings_take_effect_from_where_the_source_stands(cloud, stream, put, consumer, tick):
+    from stream_records import numbers
+
+    arn = stream()
+    stack = consumer(arn, BatchSize=2)
+    put(arn, [{"n": i} for i in range(2)])
+    tick()
+
+    cloud.client("lambda").update_event_source_mapping(UUID=stack.outputs["MappingId"], BatchSize=5)
+    cloud.plane.refresh_mappings()
+    put(arn, [{"n": i} for i in range(2, 9)])
+    tick(1)
+
+    assert numbers(stack.outputs["Consumer"]) == [[0, 1], [2, 3, 4, 5, 6], [7, 8]]

@@ -70,3 +70,23 @@ def test_in_the_background_lanes_of_one_shard_run_at_the_same_time(cloud, stream
 
     assert eventually(lambda: len(events(stack.outputs["Consumer"])) == 2)
     assert not arrived.broken
+
+
+def test_raising_the_factor_of_a_running_mapping_frees_the_keys_behind_a_held_one(cloud, stream, put, consumer, tick):
+    arn = stream()
+    stack = consumer(arn, BatchSize=10, Parallelization=1)
+    held = "k0"
+    free = next(f"k{i}" for i in range(1, 100) if lane_of(f"k{i}", 2) != lane_of(held, 2))
+    put(arn, [{"n": 0, "fail": True}], key=held)
+    put(arn, [{"n": n} for n in range(1, 4)], key=free)
+    tick()
+    assert _by_key(stack.outputs["Consumer"])[free] == [1, 2, 3]  # in the failing batch: not checkpointed
+
+    cloud.client("lambda").update_event_source_mapping(UUID=stack.outputs["MappingId"], ParallelizationFactor=2)
+    cloud.plane.refresh_mappings()
+    tick(1)
+
+    assert _by_key(stack.outputs["Consumer"])[free] == [1, 2, 3, 1, 2, 3]  # its own lane now, delivered once more
+    tick(30)
+    assert _by_key(stack.outputs["Consumer"])[free] == [1, 2, 3, 1, 2, 3]
+    assert cloud.plane.in_flight() == 1  # only the held record

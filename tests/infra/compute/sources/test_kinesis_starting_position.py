@@ -50,3 +50,7 @@ def test_records_past_the_stream_retention_are_not_delivered_from_trim_horizon(c
     tick()
 
     assert numbers(stack.outputs["Consumer"]) == [[1]]
+    kinesis = cloud.client("kinesis")  # any other reader of the stream sees the same
+    shard = kinesis.list_shards(StreamARN=arn)["Shards"][0]["ShardId"]
+    iterator = kinesis.get_shard_iterator(StreamARN=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")
+    assert len(kinesis.get_records(ShardIterator=iterator["ShardIterator"], StreamARN=arn)["Records"]) == 1

@@ -80,3 +80,15 @@ def test_a_fifo_mapping_with_a_batch_size_over_ten_fails_the_deploy(cloud, deplo
     assert failed.value.logical_id == "WorkerOrdered"
     assert "BatchSize 11" in str(failed.value)
 
+
+
+def test_with_message_group_scope_the_same_id_in_two_groups_is_not_a_duplicate(cloud):
+    sqs = cloud.client("sqs")
+    queue = sqs.create_queue(QueueName="high-throughput.fifo", Attributes={
+        "FifoQueue": "true", "DeduplicationScope": "messageGroup", "FifoThroughputLimit": "perMessageGroupId"})["QueueUrl"]
+    for group in ("a", "b", "a"):
+        _send(cloud, queue, {"name": group}, group=group, dedup_id="tx-1")
+
+    messages = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10, AttributeNames=["All"])["Messages"]
+
+    assert sorted(m["Attributes"]["MessageGroupId"] for m in messages) == ["a", "b"]
