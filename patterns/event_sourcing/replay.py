@@ -125,8 +125,11 @@ def replay(clients: Any, outputs: dict[str, str], source: str = "store", at: flo
 
 
 def main(argv: list[str] | None = None, out: Any = None) -> int:
+    from botocore.exceptions import BotoCoreError, ClientError
+
     from infra.cloud import Cloud
     from infra.deploy import load_stack
+    from infra.exceptions import ToolkitError
 
     out = out or sys.stdout
     parser = argparse.ArgumentParser(prog="python -m patterns.event_sourcing.replay", description=__doc__.splitlines()[0])
@@ -139,13 +142,13 @@ def main(argv: list[str] | None = None, out: Any = None) -> int:
     parser.add_argument("--at", type=float, help="stream only: AT_TIMESTAMP, epoch seconds (default TRIM_HORIZON)")
     parser.add_argument("--keep", action="store_true", help="keep the rebuilt table")
     args = parser.parse_args(argv)
-    with Cloud.remote(args.target, args.endpoint_url, args.region) as cloud:
-        stack = load_stack(cloud.target, args.stack or args.pattern)
-        try:
+    try:
+        with Cloud.remote(args.target, args.endpoint_url, args.region) as cloud:
+            stack = load_stack(cloud.target, args.stack or args.pattern)
             result = replay(cloud.client, stack.outputs, args.source, args.at, args.keep)
-        except ValueError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 1
+    except (ValueError, ToolkitError, BotoCoreError, ClientError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     for line in report_lines(result):
         print(line, file=out)
     return 0 if result.equal else 1

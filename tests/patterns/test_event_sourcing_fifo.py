@@ -54,3 +54,11 @@ def test_samplecli_run_reports_the_counts_and_replay_and_exits_zero():
     assert code == 0, text
     assert "deduplicated 16, isolated 1" in text and "read model equal to replay: yes" in text
     assert "invariants: all 11 hold" in text
+
+
+def test_replay_command_without_an_endpoint_says_so_and_exits_one(capsys):
+    from patterns.event_sourcing.replay import main
+
+    code = main(["event-sourcing-fifo", "--target", "local", "--endpoint-url", "http://127.0.0.1:1"])
+
+    assert code == 1 and "no AWS endpoint answers at http://127.0.0.1:1" in capsys.readouterr().err
