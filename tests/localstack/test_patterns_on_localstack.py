@@ -177,3 +177,31 @@ def test_resources_localstack_only_pretends_to_create_fail_the_deploy_and_leave_
     assert "does not implement AWS::ApiGatewayV2::" in str(failure.value)
     assert "ChatSocket" in str(failure.value)
     assert name not in {s["StackName"] for s in stacks if s["StackStatus"] != "DELETE_COMPLETE"}
+
+
+def test_ledger_replay_command_rebuilds_a_deployed_stacks_read_model_from_the_stream_and_the_store(endpoint):
+    from patterns.api_gateway.client import call
+    from patterns.event_sourcing import replay
+
+    with Cloud.remote("localstack", endpoint, run_functions=True) as cloud:
+        stack = cloud.deploy("event-sourcing-kinesis", stack_name=f"replay-{uuid.uuid4().hex[:6]}")
+        try:
+            url = cloud.api_url(stack.outputs["ApiId"], stack.outputs["ApiStage"])
+            for n, kind in enumerate(("deposit", "deposit", "withdraw")):
+                call("POST", f"{url}/accounts/ledger-1/transactions", {"transactionId": f"r{n}", "type": kind,
+                                                                       "amount": 300})
+            deadline = time.monotonic() + 120
+            while call("GET", f"{url}/accounts/ledger-1").body.get("version") != 3 and time.monotonic() < deadline:
+                threading.Event().wait(0.5)
+            outputs = {}
+            for source in ("store", "stream"):
+                out = io.StringIO()
+                code = replay.main(["event-sourcing-kinesis", "--target", "localstack", "--endpoint-url", endpoint,
+                                    "--stack", stack.name, "--from", source], out=out)
+                outputs[source] = (code, out.getvalue())
+        finally:
+            cloud.destroy(stack.name)
+
+    assert outputs["store"][0] == 0 and "replayed 3 events from the event store" in outputs["store"][1]
+    assert outputs["stream"][0] == 0 and "replayed 3 records from the stream" in outputs["stream"][1]
+    assert "equal to the live read model: yes" in outputs["stream"][1]
