@@ -65,7 +65,10 @@ def step_functions_metrics(cloud: Any, started: list[tuple[str, str]]) -> dict[s
             kinds[machine] = sfn.describe_state_machine(stateMachineArn=machine).get("type", "STANDARD")
         if kinds[machine] == "EXPRESS":
             metrics["stepfunctions/express_requests"] += 1
-            described = sfn.describe_execution(executionArn=execution)
+            try:
+                described = sfn.describe_execution(executionArn=execution)
+            except sfn.exceptions.ClientError:  # a synchronous Express execution is not kept: its minimum
+                described = {}
             metrics["stepfunctions/express_gb_seconds"] += _billed_seconds(described) * EXPRESS_MEMORY_GB
             continue
         metrics["stepfunctions/standard_transitions"] += state_transitions(sfn, execution)

@@ -25,10 +25,12 @@ def now() -> float:
 
 
 def aws(service: str) -> Any:
-    """A boto3 client for ``service`` (cached per endpoint and region of the environment)."""
+    """A boto3 client for ``service`` (cached per endpoint, region and credentials of the environment:
+    functions sharing this module each sign with their own role)."""
     import boto3
 
-    key = (service, os.environ.get("AWS_ENDPOINT_URL", ""), os.environ.get("AWS_REGION", ""))
+    key = (service, os.environ.get("AWS_ENDPOINT_URL", ""), os.environ.get("AWS_REGION", ""),
+           os.environ.get("AWS_ACCESS_KEY_ID", ""))
     with _guard:
         found = _cache.get(key)
         if found is None:
