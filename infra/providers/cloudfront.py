@@ -66,7 +66,7 @@ def _api_list(items: list[Any]) -> dict[str, Any]:
 
 
 def _api_origin(origin: dict[str, Any]) -> dict[str, Any]:
-    made = {key: origin[key] for key in ("Id", "DomainName", "OriginPath") if key in origin}
+    made: dict[str, Any] = {key: origin[key] for key in ("Id", "DomainName", "OriginPath") if key in origin}
     if "S3OriginConfig" in origin:
         made["S3OriginConfig"] = {"OriginAccessIdentity": ""}
     if "CustomOriginConfig" in origin:
@@ -78,7 +78,7 @@ def _api_origin(origin: dict[str, Any]) -> dict[str, Any]:
 
 
 def _api_behavior(behavior: dict[str, Any]) -> dict[str, Any]:
-    made = {key: behavior[key] for key in ("PathPattern", "TargetOriginId", "ViewerProtocolPolicy", "CachePolicyId",
+    made: dict[str, Any] = {key: behavior[key] for key in ("PathPattern", "TargetOriginId", "ViewerProtocolPolicy", "CachePolicyId",
                                            "OriginRequestPolicyId") if key in behavior}
     if "ForwardedValues" in behavior:
         made["ForwardedValues"] = {"QueryString": str(behavior["ForwardedValues"].get("QueryString", False)).lower()

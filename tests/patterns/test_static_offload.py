@@ -5,22 +5,15 @@ rendering the API's data in a real headless Chromium."""
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
-import signal
-import subprocess
-import threading
-import time
+import urllib.error
 import urllib.request
-from pathlib import Path
 
 import pytest
-from websockets.sync.client import connect
 
 from infra.cloud import Cloud
 from infra.compute.clock import VirtualClock
 from infra.compute.http.messages import HttpRequest
+from infra.testing.browser import CHROMIUM, headless_chromium
 from patterns.static_offload import workload
 
 
@@ -96,51 +89,9 @@ def test_the_before_serves_the_same_files_and_refuses_paths_outside_the_site(sho
         cloud.destroy(before.name)
 
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-
-
 @pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium)")
 def test_a_person_opening_the_distribution_url_sees_the_products(shop, tmp_path):
     cloud, stack = shop
-    url = cloud.distribution_url(stack["DistributionId"]) + "/"
-    profile = tmp_path / "profile"
-    browser = subprocess.Popen(
-        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={profile}",
-         "--remote-debugging-port=0", url],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    try:
-        dataset = _page_dataset(profile / "DevToolsActivePort", lambda d: d.get("state") in ("ready", "error"))
-    finally:
-        os.killpg(browser.pid, signal.SIGTERM)
-        browser.wait(10)
+    with headless_chromium(cloud.distribution_url(stack["DistributionId"]) + "/", tmp_path) as page:
+        dataset = page.dataset_when(lambda d: d.get("state") in ("ready", "error"))
     assert dataset == {"state": "ready", "products": str(len(workload.PRODUCTS)), "first": "Sourdough loaf"}
-
-
-def _page_dataset(port_file: Path, done, seconds: float = 60.0) -> dict:
-    """The page's ``document.body.dataset`` over the DevTools protocol, until ``done(dataset)``."""
-    deadline = time.monotonic() + seconds
-    while not port_file.exists():
-        assert time.monotonic() < deadline, "chromium did not start"
-        threading.Event().wait(0.05)
-    port = port_file.read_text().split()[0]
-    while True:
-        targets = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=5).read())
-        pages = [t for t in targets if t.get("type") == "page"]
-        if pages:
-            break
-        threading.Event().wait(0.05)
-    with connect(pages[0]["webSocketDebuggerUrl"], max_size=None) as devtools:
-        for n in range(1, 100_000):
-            devtools.send(json.dumps({"id": n, "method": "Runtime.evaluate",
-                                      "params": {"expression": "JSON.stringify(document.body.dataset)",
-                                                 "returnByValue": True}}))
-            while True:
-                reply = json.loads(devtools.recv(timeout=10))
-                if reply.get("id") == n:
-                    break
-            dataset = json.loads(reply["result"]["result"].get("value") or "{}")
-            if done(dataset) or time.monotonic() > deadline:
-                return dataset
-            threading.Event().wait(0.05)
-    return {}
