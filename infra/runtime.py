@@ -88,7 +88,8 @@ class Runtime:
             from infra.compute.cloudfront import CloudFrontFrontDoor
 
             self._cloudfront = CloudFrontFrontDoor(plane.clients, plane.clock, plane.account_id, self.target.region,
-                                                   api_front_door=lambda: self.http if self.serves("http") else None)
+                                                   api_front_door=lambda: self.http if self.serves("http") else None,
+                                                   refresh_every=self._http_refresh_every)
         return self._cloudfront
 
     def serve_distribution(self, distribution_id: str, port: int = 0, host: str = "127.0.0.1") -> Any:

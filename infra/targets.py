@@ -169,8 +169,10 @@ class LocalTarget(Target):
         return f"{base.rstrip('/')}/{api_id}/{stage}"
 
     def distribution_url(self, distribution_id: str) -> str:
-        raise ToolkitError(f"the endpoint at {self.endpoint_url} serves distributions in its own process only: "
-                           f"serve them with 'samplecli.py serve'")
+        """The ``up`` process serves each distribution under ``/_cloudfront/{id}`` on its endpoint."""
+        from infra.compute.cloudfront.wsgi import distribution_path
+
+        return f"{(self.endpoint_url or '').rstrip('/')}{distribution_path(distribution_id)}"
 
     def who_runs_functions(self, plane_here: bool) -> str:
         return "the 'up' process runs the handlers (see its output and the /aws/lambda/* log groups)"

@@ -46,3 +46,20 @@ def test_serve_with_a_busy_cdn_port_fails_before_deploying():
         out = io.StringIO()
         assert samplecli.main(["serve", "static-offload", "--port", "0", "--cdn-port", str(port)], out=out) == 1
     assert "creating" not in out.getvalue()
+
+
+def test_run_against_the_up_endpoint_serves_the_distribution_under_its_path():
+    from infra import server
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    endpoint = server.start(port, ws_port=0)
+    out = io.StringIO()
+    try:
+        code = samplecli.main(["run", "static-offload", "--target", "local", "--endpoint-url", endpoint.url], out=out)
+    finally:
+        endpoint.stop()
+    text = out.getvalue()
+    assert code == 0, text
+    assert f"{endpoint.url}/_cloudfront/" in text and "held    the after cuts API Gateway's requests: 1000 -> 200" in text

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 import uuid
 from collections import Counter
 from http.cookies import SimpleCookie
@@ -63,8 +64,12 @@ def _encoding(request: HttpRequest, behavior: Behavior) -> str:
 
 class CloudFrontFrontDoor:
     def __init__(self, client: Callable[[str], Any], clock: Clock, account_id: str, region: str,
-                 api_front_door: Callable[[], Any | None] = lambda: None) -> None:
+                 api_front_door: Callable[[], Any | None] = lambda: None, refresh_every: float | None = None) -> None:
+        """``refresh_every``: read the distributions again after that many (wall) seconds — for an
+        endpoint others deploy to (``up``); without it, ``refresh()`` after a deploy does."""
         self.clock = clock
+        self._refresh_every = refresh_every
+        self._loaded_at = time.monotonic()
         self._client = client
         self.records = store.Records(client, account_id, region)
         self.cache = EdgeCache()
@@ -76,6 +81,8 @@ class CloudFrontFrontDoor:
 
     # -- distributions from the control plane ---------------------------------------------
     def distribution(self, distribution_id: str) -> Distribution:
+        if self._refresh_every is not None and time.monotonic() - self._loaded_at > self._refresh_every:
+            self.refresh()
         found = self._distributions.get(distribution_id)
         if found is None:
             found = self._load(distribution_id)
@@ -100,6 +107,7 @@ class CloudFrontFrontDoor:
         """After a deploy or destroy: configurations are read again (the cache stays, as CloudFront's)."""
         with self._lock:
             self._distributions.clear()
+            self._loaded_at = time.monotonic()
 
     def _invalidated(self, distribution_id: str, paths: list[str]) -> None:
         self.cache.invalidate(distribution_id, paths)
