@@ -115,9 +115,12 @@ class Origins:
 
     # -- API Gateway and other custom origins -------------------------------------------------
     def _forwarded_headers(self, origin: Origin, request: OriginRequest) -> list[tuple[str, str]]:
+        https = origin.protocol_policy == "https-only"
+        port = origin.https_port if https else origin.http_port
+        host = origin.domain_name if port == (443 if https else 80) else f"{origin.domain_name}:{port}"
         return ([(k, v) for k, v in request.headers if k.lower() not in _HOP_BY_HOP and k.lower() != "host"]
-                + [("Host", origin.domain_name), ("Via", "1.1 local.cloudfront.net (CloudFront)")]
-                + list(origin.custom_headers))
+                + [("Host", host), ("Via", "1.1 local.cloudfront.net (CloudFront)"),
+                   ("X-Forwarded-For", request.source_ip)] + list(origin.custom_headers))
 
     def _from_api_gateway(self, api_id: str, origin: Origin, request: OriginRequest) -> HttpResponse:
         door = self._api_front_door()

@@ -140,3 +140,15 @@ def test_a_head_request_is_answered_without_a_body_and_cached_apart_from_get(sit
     head = site.get("/index.html", method="HEAD")
     assert (head.status, head.body, head.header("X-Cache")) == (200, b"", MISS)
     assert site.get("/index.html").body == b"<h1>home</h1>"
+
+
+def test_an_origins_custom_headers_and_the_viewers_address_reach_it(site):
+    from tests_cloudfront_support import deploy_variant
+    from infra.compute.http.messages import HttpRequest
+
+    with_secret = deploy_variant(site.cloud, site, lambda config: config["Origins"][1].update(
+        OriginCustomHeaders=[{"HeaderName": "X-Origin-Verify", "HeaderValue": "only-cloudfront"}]))
+    site.cloud.cloudfront.handle(with_secret, HttpRequest.build("GET", "/dyn/nocache/x"))
+    seen = site.origin.seen[-1]["headers"]
+    assert seen["X-Origin-Verify"] == "only-cloudfront" and seen["X-Forwarded-For"] == "127.0.0.1"
+    assert seen["Host"] == f"127.0.0.1:{site.origin.port}"

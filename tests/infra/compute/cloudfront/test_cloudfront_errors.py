@@ -151,3 +151,24 @@ def _raw(method, path):
     from infra.compute.http.messages import HttpRequest
 
     return HttpRequest(method, path)
+
+
+def test_destroying_the_stack_removes_the_distribution_and_the_front_door_stops_serving_it(site):
+    site.get("/index.html")
+    site.cloud.destroy(site.stack.name)
+    listed = site.cloud.client("cloudfront").list_distributions()["DistributionList"]
+    assert site.distribution_id not in [d["Id"] for d in listed.get("Items", [])]
+    assert site.get("/index.html").status == 403  # no such distribution
+
+
+def test_a_cache_policy_with_ttls_out_of_order_fails_the_deploy_naming_it(cloud, tmp_path):
+    template = tmp_path / "template.yaml"
+    template.write_text(
+        "Resources:\n  Policy:\n    Type: AWS::CloudFront::CachePolicy\n    Properties:\n      CachePolicyConfig:\n"
+        "        Name: backwards\n        MinTTL: 100\n        DefaultTTL: 10\n        MaxTTL: 1000\n"
+        "        ParametersInCacheKeyAndForwardedToOrigin:\n          EnableAcceptEncodingGzip: false\n"
+        "          QueryStringsConfig: {QueryStringBehavior: none}\n          HeadersConfig: {HeaderBehavior: none}\n"
+        "          CookiesConfig: {CookieBehavior: none}\n")
+    with pytest.raises(DeployError) as refused:
+        cloud.deploy("fixture", template=template, stack_name="backwards-policy")
+    assert refused.value.logical_id == "Policy" and "MinTTL (100) <= DefaultTTL (10)" in refused.value.reason
