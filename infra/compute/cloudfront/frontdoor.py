@@ -32,6 +32,7 @@ from infra.compute.http.messages import HttpRequest, HttpResponse
 HIT, MISS, REFRESH_HIT, ERROR = ("Hit from cloudfront", "Miss from cloudfront", "RefreshHit from cloudfront",
                                  "Error from cloudfront")
 POP = "LOCAL50-C1"
+_VALIDATOR_HEADERS = frozenset({"etag", "last-modified", "cache-control", "expires"})
 _EDGE_HEADERS = frozenset({"x-cache", "age", "via", "x-amz-cf-pop", "x-amz-cf-id"})
 _BAD_PATH = re.compile(r"%(?![0-9A-Fa-f]{2})|[\x00-\x20\x7f]")
 
@@ -54,6 +55,14 @@ def _cookies(request: HttpRequest) -> list[tuple[str, str]]:
         except Exception:  # noqa: BLE001 - a malformed cookie header is no cookie
             continue
     return [(name, morsel.value) for name, morsel in jar.items()]
+
+
+def _still_valid(request: HttpRequest, cached: HttpResponse) -> bool:
+    """A viewer's If-None-Match naming the cached copy's ETag (or ``*``)."""
+    asked, etag = request.header("If-None-Match"), cached.header("ETag")
+    if not asked or not etag or cached.status != 200:
+        return False
+    return asked.strip() == "*" or etag in [tag.strip() for tag in asked.split(",")]
 
 
 def _encoding(request: HttpRequest, behavior: Behavior) -> str:
@@ -148,6 +157,9 @@ class CloudFrontFrontDoor:
             entry = self.cache.get(key)
             if entry is not None and entry.fresh(now):
                 self.stats["hit"] += 1
+                if _still_valid(request, entry.response):  # the viewer's copy is this one: 304, no body
+                    kept = [h for h in entry.response.headers if h[0].lower() in _VALIDATOR_HEADERS]
+                    return self._finish(HttpResponse(304, kept), HIT, entry.age(now))
                 return self._finish(entry.response, ERROR if entry.response.status >= 400 else HIT, entry.age(now))
         conditional = entry.validators() if entry is not None and entry.response.status < 400 else []
         answer = self._origin(dist, behavior, path, request, conditional)

@@ -152,3 +152,10 @@ def test_an_origins_custom_headers_and_the_viewers_address_reach_it(site):
     seen = site.origin.seen[-1]["headers"]
     assert seen["X-Origin-Verify"] == "only-cloudfront" and seen["X-Forwarded-For"] == "127.0.0.1"
     assert seen["Host"] == f"127.0.0.1:{site.origin.port}"
+
+
+def test_a_viewer_holding_the_cached_copy_gets_304_from_the_edge(site):
+    etag = site.get("/index.html").header("ETag")
+    answer = site.get("/index.html", headers={"If-None-Match": etag})
+    assert (answer.status, answer.body, answer.header("X-Cache"), answer.header("ETag")) == (304, b"", HIT, etag)
+    assert site.get("/index.html", headers={"If-None-Match": '"other"'}).status == 200
