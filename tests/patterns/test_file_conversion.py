@@ -123,7 +123,7 @@ def test_destroy_removes_every_resource_of_the_pattern():
         s3 = cloud.client("s3")
         s3.put_object(Bucket=stack.outputs["UploadBucketName"], Key="a.png", Body=samples.make_png(20, 20))
         cloud.drain()
-        cloud.destroy("file-conversion")
+        cloud.destroy(stack.name)
         buckets = [b["Name"] for b in s3.list_buckets()["Buckets"]]
         queues = cloud.client("sqs").list_queues().get("QueueUrls", [])
         topics = [t["TopicArn"] for t in cloud.client("sns").list_topics()["Topics"]]
