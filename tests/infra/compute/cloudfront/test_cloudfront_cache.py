@@ -3,8 +3,11 @@ cache policy and the origin's Cache-Control / Expires, RefreshHit, the cache key
 
 from __future__ import annotations
 
-from email.utils import format_datetime
 from datetime import datetime, timezone
+from email.utils import format_datetime
+
+from infra.compute.http.messages import HttpRequest
+from tests_cloudfront_support import deploy_variant
 
 HIT, MISS, REFRESH = "Hit from cloudfront", "Miss from cloudfront", "RefreshHit from cloudfront"
 
@@ -143,9 +146,6 @@ def test_a_head_request_is_answered_without_a_body_and_cached_apart_from_get(sit
 
 
 def test_an_origins_custom_headers_and_the_viewers_address_reach_it(site):
-    from tests_cloudfront_support import deploy_variant
-    from infra.compute.http.messages import HttpRequest
-
     with_secret = deploy_variant(site.cloud, site, lambda config: config["Origins"][1].update(
         OriginCustomHeaders=[{"HeaderName": "X-Origin-Verify", "HeaderValue": "only-cloudfront"}]))
     site.cloud.cloudfront.handle(with_secret, HttpRequest.build("GET", "/dyn/nocache/x"))

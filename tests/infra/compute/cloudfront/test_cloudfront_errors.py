@@ -108,7 +108,6 @@ def test_an_unknown_distribution_is_refused(site):
 
 
 def test_an_unreachable_origin_is_a_502_from_cloudfront(site):
-    site.origin.port = 0
     unreachable = deploy_variant(site.cloud, site, lambda config: config["Origins"][1]["CustomOriginConfig"].update(
         HTTPPort=1))
     answer = site.cloud.cloudfront.handle(unreachable, _get("/dyn/nocache/x"))
