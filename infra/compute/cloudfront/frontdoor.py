@@ -84,6 +84,7 @@ class CloudFrontFrontDoor:
         self.cache = EdgeCache()
         self.origins = Origins(client, api_front_door, account_id)
         self._distributions: dict[str, Distribution] = {}
+        self._fetching: dict[tuple[Any, ...], threading.Event] = {}
         self._lock = threading.Lock()
         self.stats: Counter[str] = Counter()  # "hit", "miss", "refresh_hit", "error", "origin:<id>"
         invalidations.watch(self._invalidated)
@@ -146,21 +147,51 @@ class CloudFrontFrontDoor:
     def _serve(self, dist: Distribution, behavior: Behavior, path: str, request: HttpRequest,
                error_pages: bool = True) -> HttpResponse:
         policy = behavior.cache_policy
-        cacheable = request.method in behavior.cached_methods and policy.caches
-        key: tuple[Any, ...] = ()
-        entry = None
-        now = self.clock.now()
-        if cacheable:
-            key = (dist.id, path, policy.query_strings.pick(request.query), policy.headers.pick(request.headers, lower=True),
-                   policy.cookies.pick(_cookies(request)) if policy.cookies.behavior != "none" else (),
-                   _encoding(request, behavior), request.method == "HEAD")
-            entry = self.cache.get(key)
-            if entry is not None and entry.fresh(now):
-                self.stats["hit"] += 1
-                if _still_valid(request, entry.response):  # the viewer's copy is this one: 304, no body
-                    kept = [h for h in entry.response.headers if h[0].lower() in _VALIDATOR_HEADERS]
-                    return self._finish(HttpResponse(304, kept), HIT, entry.age(now))
-                return self._finish(entry.response, ERROR if entry.response.status >= 400 else HIT, entry.age(now))
+        if request.method not in behavior.cached_methods or not policy.caches:
+            return self._fetch(dist, behavior, path, request, error_pages, None)
+        key = (dist.id, path, policy.query_strings.pick(request.query), policy.headers.pick(request.headers, lower=True),
+               policy.cookies.pick(_cookies(request)) if policy.cookies.behavior != "none" else (),
+               _encoding(request, behavior), request.method == "HEAD")
+        hit = self._from_cache(key, request)
+        if hit is not None:
+            return hit
+        if not error_pages:  # an error page fetched for a viewer's request: that request leads already
+            return self._fetch(dist, behavior, path, request, error_pages, key)
+        # request collapsing: viewers asking for the same key while it is fetched wait for that one fetch
+        with self._lock:
+            fetching = self._fetching.get(key)
+            leading = fetching is None
+            if fetching is None:
+                fetching = self._fetching[key] = threading.Event()
+        if not leading:
+            fetching.wait(behavior.origin.read_timeout)  # another thread's origin request, not an AWS timeout
+            hit = self._from_cache(key, request)
+            if hit is not None:
+                return hit
+        try:
+            return self._fetch(dist, behavior, path, request, error_pages, key)
+        finally:
+            if leading:
+                with self._lock:
+                    self._fetching.pop(key, None)
+                fetching.set()
+
+    def _from_cache(self, key: tuple[Any, ...], request: HttpRequest) -> HttpResponse | None:
+        entry, now = self.cache.get(key), self.clock.now()
+        if entry is None or not entry.fresh(now):
+            return None
+        self.stats["hit"] += 1
+        if _still_valid(request, entry.response):  # the viewer's copy is this one: 304, no body
+            kept = [h for h in entry.response.headers if h[0].lower() in _VALIDATOR_HEADERS]
+            return self._finish(HttpResponse(304, kept), HIT, entry.age(now))
+        return self._finish(entry.response, ERROR if entry.response.status >= 400 else HIT, entry.age(now))
+
+    def _fetch(self, dist: Distribution, behavior: Behavior, path: str, request: HttpRequest, error_pages: bool,
+               key: tuple[Any, ...] | None) -> HttpResponse:
+        """From the origin (conditionally when an expired copy has a validator), kept under ``key``
+        (None: not cached) for as long as the policy and the answer say."""
+        policy = behavior.cache_policy
+        entry = self.cache.get(key) if key is not None else None
         conditional = entry.validators() if entry is not None and entry.response.status < 400 else []
         answer = self._origin(dist, behavior, path, request, conditional)
         now = self.clock.now()
@@ -178,14 +209,13 @@ class CloudFrontFrontDoor:
                     answer = HttpResponse(custom.response_code or answer.status,
                                           [h for h in page.headers if h[0].lower() not in _EDGE_HEADERS], page.body)
             keep = custom.caching_min_ttl if custom is not None else error_ttl(answer, model.DEFAULT_ERROR_CACHING_MIN_TTL)
-            if cacheable and keep > 0:
+            if key is not None and keep > 0:
                 self.cache.put(key, Entry(answer, now, keep, path))
             return self._finish(answer, ERROR)
         self.stats["miss"] += 1
-        if cacheable:
-            keep = ttl(answer, policy, now)
-            if keep > 0:
-                self.cache.put(key, Entry(answer, now, keep, path))
+        keep = ttl(answer, policy, now) if key is not None else 0.0
+        if key is not None and keep > 0:
+            self.cache.put(key, Entry(answer, now, keep, path))
         return self._finish(answer, MISS)
 
     def _origin(self, dist: Distribution, behavior: Behavior, path: str, request: HttpRequest,

@@ -3,6 +3,7 @@ cache policy and the origin's Cache-Control / Expires, RefreshHit, the cache key
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime, timezone
 from email.utils import format_datetime
 
@@ -159,3 +160,18 @@ def test_a_viewer_holding_the_cached_copy_gets_304_from_the_edge(site):
     answer = site.get("/index.html", headers={"If-None-Match": etag})
     assert (answer.status, answer.body, answer.header("X-Cache"), answer.header("ETag")) == (304, b"", HIT, etag)
     assert site.get("/index.html", headers={"If-None-Match": '"other"'}).status == 200
+
+
+def test_viewers_asking_for_an_object_being_fetched_share_that_one_origin_request(site, eventually):
+    site.origin.headers["Cache-Control"] = "max-age=60"
+    site.origin.gate = threading.Event()
+    answers = []
+    viewers = [threading.Thread(target=lambda: answers.append(site.get("/dyn/popular"))) for _ in range(4)]
+    for viewer in viewers:
+        viewer.start()
+    assert eventually(lambda: len(site.origin.seen) == 1)
+    site.origin.gate.set()
+    for viewer in viewers:
+        viewer.join(30)
+    assert len(site.origin.seen) == 1 and [a.body for a in answers] == [b"from the origin"] * 4
+    assert sorted(a.header("X-Cache") for a in answers) == [HIT, HIT, HIT, MISS]

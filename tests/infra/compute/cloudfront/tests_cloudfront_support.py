@@ -30,6 +30,7 @@ class ScriptedOrigin:
     body: bytes = b"from the origin"
     seen: list[dict[str, Any]] = field(default_factory=list)
     port: int = 0
+    gate: threading.Event | None = None  # when set: each request waits for it before answering
 
 
 def start_origin(origin: ScriptedOrigin) -> ThreadingHTTPServer:
@@ -43,6 +44,8 @@ def start_origin(origin: ScriptedOrigin) -> ThreadingHTTPServer:
             length = int(self.headers.get("Content-Length") or 0)
             origin.seen.append({"method": self.command, "path": self.path, "headers": dict(self.headers.items()),
                                 "body": self.rfile.read(length) if length else b""})
+            if origin.gate is not None:
+                origin.gate.wait(30)
             self.send_response(origin.status)
             for key, value in origin.headers.items():
                 self.send_header(key, value)
