@@ -171,3 +171,18 @@ def test_a_cache_policy_with_ttls_out_of_order_fails_the_deploy_naming_it(cloud,
     with pytest.raises(DeployError) as refused:
         cloud.deploy("fixture", template=template, stack_name="backwards-policy")
     assert refused.value.logical_id == "Policy" and "MinTTL (100) <= DefaultTTL (10)" in refused.value.reason
+
+
+def test_a_malformed_request_on_the_socket_is_a_400_and_the_distribution_keeps_serving(site):
+    import socket
+    from urllib.parse import urlsplit
+
+    url = urlsplit(site.cloud.distribution_url(site.distribution_id))
+    with socket.create_connection((url.hostname, url.port), timeout=10) as raw:
+        raw.sendall(b"GET /a space HTTP/1.1\r\nHost: x\r\n\r\n")  # a path with a bare space
+        assert raw.recv(100).split(b" ")[1] == b"400"
+    with socket.create_connection((url.hostname, url.port), timeout=10) as raw:
+        raw.sendall(b"GET /bad%zz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        assert raw.recv(100).split(b" ")[1] == b"400"
+    with urllib.request.urlopen(f"{url.geturl()}/index.html") as fine:
+        assert fine.status == 200
