@@ -7,10 +7,19 @@ from __future__ import annotations
 import base64
 import mimetypes
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 SITE = Path(__file__).with_name("site").resolve()
 TEXT_TYPES = ("text/", "application/javascript", "application/json")
+
+
+class ProxyResponse(TypedDict, total=False):
+    """A Lambda proxy integration's answer (payload format 1.0)."""
+
+    statusCode: int
+    headers: dict[str, str]
+    body: str
+    isBase64Encoded: bool
 
 
 def _file(path: str) -> Path | None:
@@ -20,7 +29,7 @@ def _file(path: str) -> Path | None:
     return wanted
 
 
-def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+def handler(event: dict[str, Any], context: Any) -> ProxyResponse:
     path = (event.get("pathParameters") or {}).get("proxy") or "index.html"
     found = _file(path)
     if found is None:
