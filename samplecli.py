@@ -63,6 +63,8 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--ws-port", type=int, default=8081,
                        help="the WebSocket front door's port, for patterns with WebSocket APIs (0: any free one)")
+    serve.add_argument("--cdn-port", type=int, default=8082,
+                       help="the CloudFront front door's port for the first distribution (0: any free one)")
     _with_parameters(serve)
     _docs_arguments(commands.add_parser("docs", help="reference architecture pages generated from the templates"))
     compare = commands.add_parser("compare", help="run patterns' workloads, meter them: cost, speed, guarantees, limits")
@@ -237,14 +239,16 @@ def _serve(args: argparse.Namespace, say: Callable[[str], None], stop: threading
     require_free(args.host, args.port, "--port")  # before the deploy, not after it
     if pattern.has_websocket_api:
         require_free(args.host, args.ws_port, "--ws-port")
+    if pattern.has_distribution:
+        require_free(args.host, args.cdn_port, "--cdn-port")
     with Cloud.embedded(clock=WallClock()) as cloud:
         stack = cloud.deploy(pattern.folder, _parameters(args))
-        urls = cloud.serve(stack, args.port, args.ws_port, args.host)  # event sources on the wall clock, as on 'up'
+        urls = cloud.serve(stack, args.port, args.ws_port, args.host, args.cdn_port)  # event sources on the wall clock, as on 'up'
         with pattern.serve_extras(cloud, stack, say):
             say(f"serving {pattern.name} on {cloud.serve_http().url} (deployed embedded, "
                 f"{len(stack.resources)} resources)")
             for kind, name, url in urls:
-                say(f"  {kind} API {name}: {url}")
+                say(f"  CloudFront distribution {name}: {url}" if kind == "CLOUDFRONT" else f"  {kind} API {name}: {url}")
             say("Ctrl-C stops")
             _wait_for_stop(stop)
         cloud.destroy(stack.name)

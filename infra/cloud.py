@@ -190,17 +190,43 @@ class Cloud:
         return found
 
     def serve(self, stack: deployer.Stack, port: int = 0, ws_port: int = 0,
-              host: str = "127.0.0.1") -> list[tuple[str, str, str]]:
-        """Serve the stack's APIs on sockets (HTTP on ``port``, WebSocket APIs on ``ws_port``; 0: a
-        free one) and run the event sources on their own threads; returns ``api_urls(stack)``."""
+              host: str = "127.0.0.1", cdn_port: int = 0) -> list[tuple[str, str, str]]:
+        """Serve the stack's APIs on sockets (HTTP on ``port``, WebSocket APIs on ``ws_port``, the
+        first CloudFront distribution on ``cdn_port``, others on free ports; 0: a free one) and run
+        the event sources on their own threads; returns ``api_urls(stack)`` then
+        ``distribution_urls(stack)``."""
         apis = self._apis(stack)
-        if not apis:
-            raise ToolkitError(f"{stack.name} has no API Gateway API to serve")
+        distributions = self._distributions(stack)
+        if not apis and not distributions:
+            raise ToolkitError(f"{stack.name} has no API Gateway API or CloudFront distribution to serve")
         self.serve_http(port, host)
         if any(kind == "WEBSOCKET" for kind, *_ in apis):
             self.serve_websockets(ws_port, host)
+        for n, distribution_id in enumerate(distributions):
+            self.runtime.serve_distribution(distribution_id, cdn_port if n == 0 else 0, host)
         self.runtime.start()
-        return self.api_urls(stack)
+        return self.api_urls(stack) + self.distribution_urls(stack)
+
+    # -- CloudFront -------------------------------------------------------------------------------
+    @property
+    def cloudfront(self) -> Any:
+        """The CloudFront front door serving this cloud's distributions in-process
+        (``cloud.cloudfront.handle(distribution_id, HttpRequest.build(...))``); embedded and ``up`` only."""
+        return self.runtime.cloudfront
+
+    def distribution_url(self, distribution_id: str) -> str:
+        """A distribution's URL: the CloudFront front door's port here (started if need be),
+        https://<domain name> on AWS."""
+        return self.runtime.distribution_url(distribution_id)
+
+    def distribution_urls(self, stack: deployer.Stack) -> list[tuple[str, str, str]]:
+        """Every CloudFront distribution the stack deployed: ("CLOUDFRONT", its id, URL)."""
+        return [("CLOUDFRONT", distribution_id, self.distribution_url(distribution_id))
+                for distribution_id in self._distributions(stack)]
+
+    @staticmethod
+    def _distributions(stack: deployer.Stack) -> list[str]:
+        return [r.physical_id for r in stack.resources if r.type == "AWS::CloudFront::Distribution"]
 
     def invocations(self) -> list[dict[str, Any]]:
         """Every invocation this process ran, oldest first (empty when the target runs the code)."""

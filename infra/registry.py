@@ -63,6 +63,14 @@ class Pattern:
         return any(r.get("Type") == "AWS::ApiGatewayV2::Api"
                    and (r.get("Properties") or {}).get("ProtocolType") == "WEBSOCKET" for r in resources.values())
 
+    @property
+    def has_distribution(self) -> bool:
+        """Whether the template declares a CloudFront distribution (serve gives it a port)."""
+        from infra.template import load
+
+        resources = load(self.template).get("Resources", {})
+        return any(r.get("Type") == "AWS::CloudFront::Distribution" for r in resources.values())
+
     def serve_extras(self, cloud: Cloud, stack: Stack, say: Progress) -> ContextManager[Any]:
         """The workload's own context around ``serve`` (a legacy backend, extra URLs), if it has one."""
         workload = self.workload() if self.has_workload else None

@@ -4,6 +4,8 @@
     runtime.plane                                   # the compute plane, when Lambda code runs here
     runtime.http                                    # the HTTP front door (in-process: .handle())
     runtime.serve_http(port); runtime.serve_websockets(port)
+    runtime.cloudfront                              # the CloudFront front door (in-process: .handle(id, request))
+    runtime.serve_distribution(distribution_id, port); runtime.distribution_url(distribution_id)
 
 The target says what runs here (``target.plane_in_this_process(hosting)``: embedded always, the
 ``local`` target in the ``up`` process that hosts it, LocalStack in host mode, AWS never), where the
@@ -31,6 +33,8 @@ class Runtime:
         self._http: Any = None
         self._http_server: Any = None
         self._websockets: Any = None
+        self._cloudfront: Any = None
+        self._distribution_servers: dict[str, Any] = {}
 
     @property
     def clock(self) -> Clock:
@@ -75,6 +79,34 @@ class Runtime:
                                                   host, port).start()
         return self._websockets
 
+    @property
+    def cloudfront(self) -> Any:
+        """The CloudFront front door serving the target's distributions in-process; its API
+        Gateway origins are answered by this runtime's HTTP front door."""
+        if self._cloudfront is None:
+            plane = self._require_front_door("cloudfront", "its distributions itself: use distribution_url()")
+            from infra.compute.cloudfront import CloudFrontFrontDoor
+
+            self._cloudfront = CloudFrontFrontDoor(plane.clients, plane.clock, plane.account_id, self.target.region,
+                                                   api_front_door=lambda: self.http if self.serves("http") else None,
+                                                   refresh_every=self._http_refresh_every)
+        return self._cloudfront
+
+    def serve_distribution(self, distribution_id: str, port: int = 0, host: str = "127.0.0.1") -> Any:
+        """One distribution on a socket (port 0: a free one); it stops with the runtime."""
+        if distribution_id not in self._distribution_servers:
+            from infra.compute.cloudfront import DistributionServer
+
+            self._distribution_servers[distribution_id] = DistributionServer(self.cloudfront, distribution_id, port,
+                                                                             host).start()
+        return self._distribution_servers[distribution_id]
+
+    def distribution_url(self, distribution_id: str) -> str:
+        """A distribution's URL: this process's CloudFront front door (started if need be), else the target's."""
+        if self.serves("cloudfront"):
+            return self.serve_distribution(distribution_id).url
+        return self.target.distribution_url(distribution_id)
+
     def api_url(self, api_id: str, stage: str) -> str:
         """An API's base URL: this process's front door (started if need be), else the target's."""
         if self.serves("http"):
@@ -118,12 +150,18 @@ class Runtime:
             self._http.refresh()
         if self._websockets is not None:
             self._websockets.refresh()
+        if self._cloudfront is not None:
+            self._cloudfront.refresh()
 
     def close(self) -> None:
-        for server in (self._websockets, self._http_server, self._invoke_server):
+        for server in (self._websockets, self._http_server, self._invoke_server, *self._distribution_servers.values()):
             if server is not None:
                 server.stop()
         self._websockets = self._http_server = self._invoke_server = None
+        self._distribution_servers.clear()
+        if self._cloudfront is not None:
+            self._cloudfront.close()
+            self._cloudfront = None
         if self._http is not None:
             self._http.close()
             self._http = None

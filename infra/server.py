@@ -6,7 +6,8 @@ its event source mappings (SQS, Kinesis, DynamoDB Streams) are polled on the wal
 Gateway APIs deployed into it are served by the HTTP front door on the same port, in LocalStack's
 URL form (``/restapis/{api_id}/{stage}/_user_request_/{path}``), WebSocket APIs by the WebSocket
 front door on its own port (``ws://HOST:WS_PORT/{api_id}/{stage}``, published on the endpoint as an
-SSM parameter so ``Cloud.remote("local").websocket_url()`` finds it); state machines run.
+SSM parameter so ``Cloud.remote("local").websocket_url()`` finds it); CloudFront distributions by
+the CloudFront front door under ``/_cloudfront/{distribution_id}/``; state machines run.
 
 Handlers reach their WebSocket connections as on AWS, through ``apigatewaymanagementapi`` at
 ``https://{api}.execute-api.{region}.amazonaws.com/{stage}``: calls to amazonaws.com made in this
@@ -22,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from infra.compute.clock import WallClock
+from infra.compute.cloudfront.wsgi import with_distributions
 from infra.compute.http.wsgi import with_front_door
 from infra.compute.moto_hooks import install as install_moto_hooks
 from infra.ports import require_free
@@ -70,6 +72,7 @@ def start(port: int = 4566, host: str = "127.0.0.1", region: str = "us-east-1", 
     target = resolve("local", f"http://{host}:{port}", region)
     runtime = build_runtime(target, WallClock(), hosting=True, http_refresh_every=2.0)
     server.app = with_front_door(moto_app, runtime.http)  # APIs on the endpoint's own port
+    server.app = with_distributions(server.app, lambda: runtime.cloudfront)  # and /_cloudfront/{id}/
     door = runtime.serve_websockets(ws_port, host)
     websocket_url = f"ws://{door.host}:{door.port}"
     target.client("ssm").put_parameter(Name=WEBSOCKET_URL_PARAMETER, Value=websocket_url,

@@ -27,6 +27,7 @@ from infra.exceptions import EndpointUnreachableError, ToolkitError
 DEFAULT_REGION = "us-east-1"
 FAKE_CREDENTIALS = {"aws_access_key_id": "test", "aws_secret_access_key": "test"}
 HTTP_AND_WEBSOCKET = ("http", "websocket")
+CLOUDFRONT = ("cloudfront",)
 # where the 'up' process publishes its WebSocket front door (an SSM parameter on the endpoint)
 WEBSOCKET_URL_PARAMETER = "/serverless-patterns-toolkit/websocket-url"
 _sessions: dict[str, boto3.session.Session] = {}
@@ -105,6 +106,11 @@ class Target:
         """A WebSocket API's URL as the target serves it."""
         raise ToolkitError(f"the {self.name} target does not serve WebSocket APIs")
 
+    def distribution_url(self, distribution_id: str) -> str:
+        """A CloudFront distribution's URL as the target serves it: its domain name."""
+        domain = self.client("cloudfront").get_distribution(Id=distribution_id)["Distribution"]["DomainName"]
+        return f"https://{domain}"
+
     def who_runs_functions(self, plane_here: bool) -> str:
         """One line for the CLI: who runs the deployed functions' code."""
         raise NotImplementedError
@@ -115,7 +121,7 @@ class EmbeddedTarget(Target):
     name: ClassVar[str] = "embedded"
     deploys_by_api: ClassVar[bool] = True
     in_this_process: ClassVar[bool] = True
-    front_doors: ClassVar[tuple[str, ...]] = HTTP_AND_WEBSOCKET
+    front_doors: ClassVar[tuple[str, ...]] = HTTP_AND_WEBSOCKET + CLOUDFRONT
 
     @classmethod
     def default_endpoint(cls, given: str | None) -> str | None:
@@ -130,6 +136,9 @@ class EmbeddedTarget(Target):
     def websocket_url(self, api_id: str, stage: str) -> str:
         raise ToolkitError("the embedded target's WebSocket APIs are served by its own process")
 
+    def distribution_url(self, distribution_id: str) -> str:
+        raise ToolkitError("the embedded target's distributions are served by its own process")
+
     def who_runs_functions(self, plane_here: bool) -> str:
         return "the toolkit's compute plane runs the handlers in this process"
 
@@ -140,7 +149,7 @@ class LocalTarget(Target):
 
     name: ClassVar[str] = "local"
     deploys_by_api: ClassVar[bool] = True
-    front_doors: ClassVar[tuple[str, ...]] = HTTP_AND_WEBSOCKET
+    front_doors: ClassVar[tuple[str, ...]] = HTTP_AND_WEBSOCKET + CLOUDFRONT
 
     @classmethod
     def default_endpoint(cls, given: str | None) -> str | None:
@@ -158,6 +167,12 @@ class LocalTarget(Target):
             raise ToolkitError(f"the endpoint at {self.endpoint_url} serves no WebSocket APIs "
                                f"(not started by 'samplecli.py up'?)") from exc
         return f"{base.rstrip('/')}/{api_id}/{stage}"
+
+    def distribution_url(self, distribution_id: str) -> str:
+        """The ``up`` process serves each distribution under ``/_cloudfront/{id}`` on its endpoint."""
+        from infra.compute.cloudfront.wsgi import distribution_path
+
+        return f"{(self.endpoint_url or '').rstrip('/')}{distribution_path(distribution_id)}"
 
     def who_runs_functions(self, plane_here: bool) -> str:
         return "the 'up' process runs the handlers (see its output and the /aws/lambda/* log groups)"

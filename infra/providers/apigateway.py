@@ -58,6 +58,8 @@ def _create_rest_api(ctx: DeployContext, logical_id: str, props: dict[str, Any])
         kwargs["description"] = props["Description"]
     if "ApiKeySourceType" in props:
         kwargs["apiKeySource"] = _key_source(logical_id, props["ApiKeySourceType"])
+    if set(props.get("Parameters") or {}) - {"endpointConfigurationTypes"}:
+        raise DeployError(logical_id, "import Parameters other than endpointConfigurationTypes are not supported")
     if "EndpointConfiguration" in props:
         types = props["EndpointConfiguration"].get("Types", ["EDGE"])
         if "PRIVATE" in types or set(props["EndpointConfiguration"]) - {"Types"}:
@@ -215,9 +217,11 @@ def _create_model(ctx: DeployContext, logical_id: str, props: dict[str, Any]) ->
 
 PROVIDERS: dict[str, Provider] = {
     # not served by the front door, so refused: Policy (resource policies), MinimumCompressionSize,
-    # DisableExecuteApiEndpoint, BodyS3Location, Mode/Parameters/CloneFrom/FailOnWarnings
+    # DisableExecuteApiEndpoint, BodyS3Location, Mode/CloneFrom/FailOnWarnings; Parameters only as SAM writes
+    # them beside EndpointConfiguration (endpointConfigurationTypes, which says the same)
     "AWS::ApiGateway::RestApi": Provider(property_set(
-        "Name", "Description", "Body", "ApiKeySourceType", "EndpointConfiguration", "BinaryMediaTypes", "Tags"),
+        "Name", "Description", "Body", "ApiKeySourceType", "EndpointConfiguration", "BinaryMediaTypes", "Tags",
+        "Parameters"),
         _create_rest_api, _delete_rest_api),
     "AWS::ApiGateway::Resource": Provider(property_set("RestApiId", "ParentId", "PathPart"), _create_resource,
                                           _under_api(lambda a, pid, at: a.delete_resource(restApiId=at["RestApiId"],

@@ -202,6 +202,9 @@ def _create_bucket(ctx: DeployContext, logical_id: str, props: dict[str, Any]) -
             s3.put_bucket_notification_configuration(Bucket=name, NotificationConfiguration=notifications)
         if props.get("Tags"):
             s3.put_bucket_tagging(Bucket=name, Tagging={"TagSet": tags(props)})
+        if props.get("PublicAccessBlockConfiguration"):
+            s3.put_public_access_block(Bucket=name, PublicAccessBlockConfiguration={
+                key: str(value).lower() == "true" for key, value in props["PublicAccessBlockConfiguration"].items()})
     return name, {"Arn": f"arn:aws:s3:::{name}", "DomainName": f"{name}.s3.amazonaws.com",
                   "RegionalDomainName": f"{name}.s3.{ctx.region}.amazonaws.com"}
 
@@ -234,6 +237,11 @@ def _delete_bucket(ctx: DeployContext, name: str, attrs: dict[str, Any]) -> None
         if objects:
             s3.delete_objects(Bucket=name, Delete={"Objects": objects, "Quiet": True})
     s3.delete_bucket(Bucket=name)
+
+
+def _create_bucket_policy(ctx: DeployContext, logical_id: str, props: dict[str, Any]) -> Created:
+    ctx.client("s3").put_bucket_policy(Bucket=props["Bucket"], Policy=json.dumps(props["PolicyDocument"]))
+    return props["Bucket"], {}
 
 
 # -- Logs, DynamoDB ---------------------------------------------------------------------------
@@ -284,8 +292,10 @@ PROVIDERS: dict[str, Provider] = {
                                               "FilterPolicyScope", "RedrivePolicy", "DeliveryPolicy"),
                                        _create_subscription, deleter("sns", "unsubscribe", "SubscriptionArn")),
     "AWS::SNS::TopicPolicy": Provider(property_set("PolicyDocument", "Topics"), _create_topic_policy, no_delete),
-    "AWS::S3::Bucket": Provider(property_set("BucketName", "NotificationConfiguration", "VersioningConfiguration", "Tags"),
-                                _create_bucket, _delete_bucket),
+    "AWS::S3::Bucket": Provider(property_set("BucketName", "NotificationConfiguration", "VersioningConfiguration", "Tags",
+                                             "PublicAccessBlockConfiguration"), _create_bucket, _delete_bucket),
+    "AWS::S3::BucketPolicy": Provider(property_set("Bucket", "PolicyDocument"), _create_bucket_policy,
+                                      deleter("s3", "delete_bucket_policy", "Bucket")),
     "AWS::Logs::LogGroup": Provider(property_set("LogGroupName", "RetentionInDays"), _create_log_group,
                                     deleter("logs", "delete_log_group", "logGroupName")),
     "AWS::DynamoDB::Table": Provider(property_set(

@@ -105,3 +105,16 @@ def test_access_control_the_front_door_cannot_enforce_fails_the_deploy(cloud, te
         cloud.deploy("fixture", template=TEMPLATES / f"{template}.yaml", stack_name=f"auth-{uuid.uuid4().hex[:8]}")
 
     assert failure.value.logical_id == logical_id and fragment in str(failure.value)
+
+
+def test_a_regional_sam_api_deploys_and_other_import_parameters_fail_the_deploy(cloud, tmp_path):
+    regional = cloud.deploy("fixture", template=TEMPLATES / "regional_restapi.yaml",
+                            stack_name=f"regional-{uuid.uuid4().hex[:8]}")
+    api = cloud.client("apigateway").get_rest_api(restApiId=regional["ApiId"])
+    assert api["endpointConfiguration"]["types"] == ["REGIONAL"]
+    imported = tmp_path / "template.yaml"
+    imported.write_text("Resources:\n  Api:\n    Type: AWS::ApiGateway::RestApi\n    Properties:\n      Name: x\n"
+                        "      Parameters: {ignore: documentation}\n")
+    with pytest.raises(DeployError) as failure:
+        cloud.deploy("fixture", template=imported, stack_name=f"import-{uuid.uuid4().hex[:8]}")
+    assert failure.value.logical_id == "Api" and "import Parameters" in failure.value.reason

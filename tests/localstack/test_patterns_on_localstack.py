@@ -61,28 +61,34 @@ def wait_for_log_events(logs: Any, group: str, seconds: float = 10.0) -> list[di
         threading.Event().wait(0.2)
 
 
-def uses_apigatewayv2(pattern: str) -> bool:
+# resource types community LocalStack may lack (paid features): type prefix -> (service, a call to ask it, what)
+PAID_FEATURES = {"AWS::ApiGatewayV2::": ("apigatewayv2", "get_apis", "API Gateway v2 WebSocket APIs"),
+                 "AWS::CloudFront::": ("cloudfront", "list_distributions", "CloudFront distributions")}
+
+
+def uses(pattern: str, type_prefix: str) -> bool:
     resources = load(registry.get(pattern).template)["Resources"].values()
-    return any(str(r.get("Type", "")).startswith("AWS::ApiGatewayV2::") for r in resources)
+    return any(str(r.get("Type", "")).startswith(type_prefix) for r in resources)
 
 
-def skip_without_apigatewayv2(endpoint: str, pattern: str) -> None:
-    """Community LocalStack has no API Gateway v2 (a paid feature): ask it, skip with its answer."""
-    if not uses_apigatewayv2(pattern):
-        return
-    v2 = Cloud.remote("localstack", endpoint).client("apigatewayv2")
-    try:
-        v2.get_apis()
-    except ClientError as exc:
-        pytest.skip(f"{pattern} needs API Gateway v2 WebSocket APIs, which this LocalStack lacks: "
-                    f"{exc.response['Error'].get('Message', exc)}")
+def skip_without_paid_features(endpoint: str, pattern: str) -> None:
+    """Community LocalStack has no API Gateway v2 or CloudFront: ask it, skip with its answer."""
+    for type_prefix, (service, call, what) in PAID_FEATURES.items():
+        if not uses(pattern, type_prefix):
+            continue
+        client = Cloud.remote("localstack", endpoint).client(service)
+        try:
+            getattr(client, call)()
+        except ClientError as exc:
+            pytest.skip(f"{pattern} needs {what}, which this LocalStack lacks: "
+                        f"{exc.response['Error'].get('Message', exc)}")
 
 
 @pytest.mark.parametrize("pattern", PATTERNS)
 def test_pattern_on_localstack_has_the_outcome_it_has_embedded(endpoint, pattern):
     if pattern in KNOWN_BROKEN:
         pytest.skip(KNOWN_BROKEN[pattern])
-    skip_without_apigatewayv2(endpoint, pattern)
+    skip_without_paid_features(endpoint, pattern)
     workload = registry.get(pattern).workload()
     with Cloud.embedded() as cloud:
         embedded, _ = run_pattern(cloud, pattern)

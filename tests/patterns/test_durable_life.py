@@ -5,14 +5,6 @@ headless Chromium."""
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import signal
-import subprocess
-import threading
-import time
-import urllib.request
-from pathlib import Path
 
 import pytest
 from websockets.exceptions import InvalidStatus
@@ -20,6 +12,7 @@ from websockets.sync.client import connect
 
 from infra.cloud import Cloud
 from infra.compute.clock import VirtualClock
+from infra.testing.browser import CHROMIUM, headless_chromium
 from patterns.api_gateway.client import call
 from patterns.durable_life import workload
 
@@ -71,55 +64,10 @@ def test_an_empty_room_stops_ticking(life):
     assert not alarm_calls
 
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-
-
 @pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (apt-get install chromium)")
 def test_a_person_can_play_in_a_real_browser(life, tmp_path):
     cloud, stack, socket_url, base = life
-    page = f"{base}/?ws={socket_url}&autoplay=1"
-    profile = tmp_path / "profile"
-    browser = subprocess.Popen(
-        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={profile}",
-         "--remote-debugging-port=0", page],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    try:
-        dataset = _watch_page(cloud, profile / "DevToolsActivePort", lambda d: int(d.get("generation", 0)) >= 4)
-    finally:
-        os.killpg(browser.pid, signal.SIGTERM)
-        browser.wait(10)
+    with headless_chromium(f"{base}/?ws={socket_url}&autoplay=1", tmp_path) as page:  # the rooms tick between reads
+        dataset = page.dataset_when(lambda d: int(d.get("generation", 0)) >= 4, between=lambda: workload.advance(cloud, 0.5))
     assert int(dataset["generation"]) >= 4 and dataset["live"] == "5"  # a glider stays five cells
     assert dataset["room"] in call("GET", f"{base}/rooms").body["rooms"]
-
-
-def _watch_page(cloud, port_file: Path, done, seconds: float = 60.0) -> dict:
-    """Evaluate the page's ``document.body.dataset`` over the DevTools protocol while the virtual
-    clock moves on (the rooms tick), until ``done(dataset)``."""
-    deadline = time.monotonic() + seconds
-    while not port_file.exists():
-        assert time.monotonic() < deadline, "chromium did not start"
-        threading.Event().wait(0.05)
-    port = port_file.read_text().split()[0]
-    while True:
-        targets = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=5).read())
-        pages = [t for t in targets if t.get("type") == "page"]
-        if pages:
-            break
-        threading.Event().wait(0.05)
-    dataset: dict = {}
-    with connect(pages[0]["webSocketDebuggerUrl"], max_size=None) as devtools:
-        for n in range(1, 100_000):
-            devtools.send(json.dumps({"id": n, "method": "Runtime.evaluate",
-                                      "params": {"expression": "JSON.stringify(document.body.dataset)",
-                                                 "returnByValue": True}}))
-            while True:
-                reply = json.loads(devtools.recv(timeout=10))
-                if reply.get("id") == n:
-                    break
-            dataset = json.loads(reply["result"]["result"].get("value") or "{}")
-            if done(dataset) or time.monotonic() > deadline:
-                return dataset
-            workload.advance(cloud, 0.5)
-            threading.Event().wait(0.02)
-    return dataset
