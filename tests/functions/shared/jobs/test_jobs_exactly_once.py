@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 
-from conftest import deliver, receive
+from job_delivery import deliver, receive
 
 
 def test_each_message_delivered_three_times_at_once_runs_each_job_once(make_queue, calls):

@@ -6,7 +6,7 @@ import json
 import re
 
 import pytest
-from conftest import deliver, queued
+from job_delivery import deliver, queued
 
 from jobs import (InvalidJobError, JobNotFoundError, JobStateError, PayloadTooLargeError, Retry, UnknownJobTypeError,
                   ensure_armed, recover, scheduled_handler, stats, sweep)

@@ -59,9 +59,3 @@ def described(cloud: Cloud) -> Callable[[str], dict[str, Any]]:
         return cloud.client("stepfunctions").describe_execution(executionArn=execution_arn)
 
     return _described
-
-
-def lambda_task(arn: str, **extra: Any) -> dict[str, Any]:
-    return {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
-            "Parameters": {"FunctionName": arn, "Payload.$": "$"}, "ResultSelector": {"result.$": "$.Payload"},
-            **extra}

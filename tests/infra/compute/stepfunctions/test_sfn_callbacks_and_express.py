@@ -9,7 +9,7 @@ import time
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import lambda_task
+from state_machines import lambda_task
 
 
 def _callback_machine(cloud, machine, **task):

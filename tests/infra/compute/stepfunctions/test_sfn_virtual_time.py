@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 
-from conftest import lambda_task
+from state_machines import lambda_task
 
 
 def _seconds_between(events, first_type, then_type):
