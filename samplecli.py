@@ -6,6 +6,8 @@
     python samplecli.py export PATTERN --out DIR
     python samplecli.py up [--port 4566]
     python samplecli.py serve api-gateway [--port 8080]   (its APIs as real HTTP; Ctrl-C stops)
+    python samplecli.py run ./my-sam-app                  (a folder with a template.yaml: your own app)
+    python samplecli.py docs [--out docs/] [--html site/]  (reference architecture pages)
 """
 
 from __future__ import annotations
@@ -22,7 +24,12 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from infra import registry
 from infra.exceptions import ToolkitError
+from infra.ports import require_free
 from infra.targets import TARGETS
+from infra.workload import broken
+
+
+PATTERN_HELP = "a pattern name (see 'list'), or the path of a folder holding a template.yaml (your own SAM app)"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -31,7 +38,7 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("list", help="patterns with one-line summaries")
 
     def with_target(sub: argparse.ArgumentParser) -> None:
-        sub.add_argument("pattern", help="a pattern name (see 'list')")
+        sub.add_argument("pattern", help=PATTERN_HELP)
         sub.add_argument("--target", choices=TARGETS, default="embedded", help="where to deploy (default: embedded)")
         sub.add_argument("--endpoint-url", help="endpoint of the local or localstack target")
         sub.add_argument("--region", help="AWS region (default: AWS_DEFAULT_REGION or us-east-1)")
@@ -41,20 +48,35 @@ def _parser() -> argparse.ArgumentParser:
     with_target(commands.add_parser("deploy", help="deploy a pattern's template to a target"))
     with_target(commands.add_parser("destroy", help="remove everything a deploy created"))
     export = commands.add_parser("export", help="the template and packaged code, for the SAM or AWS CLI")
-    export.add_argument("pattern")
+    export.add_argument("pattern", help=PATTERN_HELP)
     export.add_argument("--out", required=True, type=Path, help="folder to write into")
     export.add_argument("--no-deps", action="store_true", help="zip the code only (no requirements installed)")
     up = commands.add_parser("up", help="serve a local AWS endpoint with the compute plane (Ctrl-C stops)")
     up.add_argument("--port", type=int, default=4566)
     up.add_argument("--host", default="127.0.0.1")
+    up.add_argument("--ws-port", type=int, default=4510,
+                    help="the WebSocket front door's port, for WebSocket APIs deployed into it (0: any free one)")
     serve = commands.add_parser("serve", help="deploy a pattern embedded and serve its APIs over HTTP (Ctrl-C stops)")
-    serve.add_argument("pattern", help="a pattern name (see 'list')")
+    serve.add_argument("pattern", help=PATTERN_HELP)
     serve.add_argument("--port", type=int, default=8080, help="the front door's port (0: any free one)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--ws-port", type=int, default=8081,
                        help="the WebSocket front door's port, for patterns with WebSocket APIs (0: any free one)")
     _with_parameters(serve)
+    _docs_arguments(commands.add_parser("docs", help="reference architecture pages generated from the templates"))
     return parser
+
+
+def _docs_arguments(sub: argparse.ArgumentParser) -> None:
+    from infra.docs.command import add_arguments
+
+    add_arguments(sub)
+
+
+def _docs(args: argparse.Namespace, say: Callable[[str], None], stop: Any) -> int:
+    from infra.docs.command import run
+
+    return run(args, say)
 
 
 def _with_parameters(sub: argparse.ArgumentParser) -> None:
@@ -103,34 +125,19 @@ def _list(args: argparse.Namespace, say: Callable[[str], None], stop: Any) -> in
 def _open_cloud(args: argparse.Namespace) -> Any:
     from infra.cloud import Cloud
 
-    if args.target == "embedded":
-        return Cloud.embedded(region=args.region or "us-east-1")
-    return Cloud.remote(args.target, args.endpoint_url, args.region, run_functions=args.command == "run")
-
-
-def _who_runs_functions(cloud: Any, args: argparse.Namespace) -> str:
-    if args.target == "embedded":
-        return "the toolkit's compute plane runs the handlers in this process"
-    if args.target == "local":
-        return "the 'up' process runs the handlers (see its output and the /aws/lambda/* log groups)"
-    if cloud.functions_run_by == "target":
-        return f"{args.target} at {cloud.target.endpoint_url or 'its default endpoint'} runs the functions itself"
-    return (f"LocalStack at {cloud.target.endpoint_url} runs without Docker: it runs the event sources and "
-            f"hands each invocation to the toolkit's executor, "
-            + ("which runs the handler in this process" if cloud.plane is not None
-               else "answered while a 'run --target localstack' process is attached"))
+    return Cloud.open(args.target, args.endpoint_url, args.region, run_functions=args.command == "run")
 
 
 def _deploy(args: argparse.Namespace, say: Callable[[str], None], stop: Any) -> int:
     pattern = registry.get(args.pattern)
     with _open_cloud(args) as cloud:
-        stack = cloud.deploy(pattern.name, _parameters(args), progress=lambda m: say(f"  {m}"))
+        stack = cloud.deploy(pattern.folder, _parameters(args), progress=lambda m: say(f"  {m}"))
         say(f"deployed {pattern.name} to {args.target} in {stack.deploy_seconds:.2f} s "
             f"({len(stack.resources)} resources)")
         for key, value in stack.outputs.items():
             say(f"  {key}: {value}")
-        say(f"note: {_who_runs_functions(cloud, args)}")
-        if args.target == "embedded":
+        say(f"note: {cloud.who_runs_functions()}")
+        if cloud.target.in_this_process:
             say("note: the embedded target lives in this process only; use 'up' + '--target local' to keep it")
     return 0
 
@@ -146,22 +153,37 @@ def _destroy(args: argparse.Namespace, say: Callable[[str], None], stop: Any) ->
 def _run(args: argparse.Namespace, say: Callable[[str], None], stop: Any) -> int:
     pattern = registry.get(args.pattern)
     started = time.perf_counter()
-    workload = pattern.workload()
+    workload = pattern.workload() if pattern.has_workload else None
     with _open_cloud(args) as cloud:
-        say(f"deploying {pattern.name} to the {args.target} target ({_who_runs_functions(cloud, args)})...")
-        stack = cloud.deploy(pattern.name, _parameters(args))
+        say(f"deploying {pattern.name} to the {args.target} target ({cloud.who_runs_functions()})...")
+        stack = cloud.deploy(pattern.folder, _parameters(args))
         say(f"deployed {len(stack.resources)} resources in {stack.deploy_seconds:.2f} s")
         for resource in stack.resources:
             say(f"  {resource.type:<34} {resource.logical_id}")
-        result = workload.run(cloud, stack, progress=lambda m: say(f"  {m}"))
-        for line in workload.summary_lines(result):
-            say(line)
-        if cloud.plane is not None:
-            _report_invocations(cloud.plane.executor.invocations, say)
-        if args.target != "aws":
+        invariants = []
+        if workload is None:
+            for key, value in stack.outputs.items():
+                say(f"  output {key}: {value}")
+            say(f"no workload: {pattern.folder} has no workload.py to drive it (deployed, listed, cleaned up)")
+        else:
+            result = workload.run(cloud, stack, progress=lambda m: say(f"  {m}"))
+            for line in workload.summary_lines(result):
+                say(line)
+            invariants = workload.invariants(result)
+            say("invariants:")
+            for item in invariants:
+                say(item.line())
+        if cloud.invocations():
+            _report_invocations(cloud.invocations(), say)
+        if not cloud.target.kept_after_run:
             cloud.destroy(stack.name)
             say(f"cleaned up the {args.target} target")
     say(f"done in {time.perf_counter() - started:.2f} s")
+    failed = broken(invariants)
+    if failed:
+        print(f"error: {pattern.name}: {len(failed)} invariant(s) broken: "
+              + "; ".join(item.name for item in failed), file=sys.stderr)
+        return 1
     return 0
 
 
@@ -201,33 +223,21 @@ def _wait_for_stop(stop: threading.Event | None) -> None:
 
 
 def _serve(args: argparse.Namespace, say: Callable[[str], None], stop: threading.Event | None) -> int:
-    import contextlib
-
     from infra.cloud import Cloud
     from infra.compute.clock import WallClock
 
     pattern = registry.get(args.pattern)
-    workload = pattern.workload()
+    require_free(args.host, args.port, "--port")  # before the deploy, not after it
+    if pattern.has_websocket_api:
+        require_free(args.host, args.ws_port, "--ws-port")
     with Cloud.embedded(clock=WallClock()) as cloud:
-        stack = cloud.deploy(pattern.name, _parameters(args))
-        apis = [r.physical_id for r in stack.resources
-                if r.type in ("AWS::ApiGateway::RestApi", "AWS::ApiGatewayV2::Api")]
-        if not apis:
-            raise ToolkitError(f"{pattern.name} has no API Gateway API to serve")
-        server = cloud.serve_http(args.port, args.host)
-        assert cloud.plane is not None
-        cloud.plane.start()  # event sources poll on the wall clock, as on 'up'
-        sockets = _websocket_apis(cloud, stack)
-        if sockets:
-            cloud.serve_websockets(args.ws_port, args.host)
-        extras = getattr(workload, "serve_extras", None)
-        with extras(cloud, stack, say) if extras else contextlib.nullcontext():
-            say(f"serving {pattern.name} on {server.url} (deployed embedded, {len(stack.resources)} resources)")
-            for api_id in (a for a in apis if a not in sockets):  # WebSocket APIs: ws:// URLs below
-                api = cloud.front_door.api(api_id)
-                for stage in sorted(api.stages if api else []):
-                    say(f"  {api.kind} API {api.name}: {cloud.api_url(api_id, stage)}")
-            _say_websocket_urls(cloud, sockets, say)
+        stack = cloud.deploy(pattern.folder, _parameters(args))
+        urls = cloud.serve(stack, args.port, args.ws_port, args.host)  # event sources on the wall clock, as on 'up'
+        with pattern.serve_extras(cloud, stack, say):
+            say(f"serving {pattern.name} on {cloud.serve_http().url} (deployed embedded, "
+                f"{len(stack.resources)} resources)")
+            for kind, name, url in urls:
+                say(f"  {kind} API {name}: {url}")
             say("Ctrl-C stops")
             _wait_for_stop(stop)
         cloud.destroy(stack.name)
@@ -235,27 +245,15 @@ def _serve(args: argparse.Namespace, say: Callable[[str], None], stop: threading
     return 0
 
 
-def _websocket_apis(cloud: Any, stack: Any) -> list[str]:
-    """The stack's WebSocket APIs (v2 APIs of protocol WEBSOCKET; REST APIs never are)."""
-    v2 = cloud.client("apigatewayv2")
-    return [r.physical_id for r in stack.resources if r.type == "AWS::ApiGatewayV2::Api"
-            and v2.get_api(ApiId=r.physical_id)["ProtocolType"] == "WEBSOCKET"]
-
-
-def _say_websocket_urls(cloud: Any, sockets: list[str], say: Callable[[str], None]) -> None:
-    """The WebSocket APIs are served by the WebSocket front door: print their URLs."""
-    door = cloud.serve_websockets() if sockets else None
-    for api_id in sockets:
-        api = door.apis.get(api_id)
-        for stage in sorted(api.stages if api else []):
-            say(f"  WEBSOCKET API {api.name}: {door.url(api_id, stage)}")
-
-
 def _up(args: argparse.Namespace, say: Callable[[str], None], stop: threading.Event | None) -> int:
     from infra import server
 
-    endpoint = server.start(args.port, args.host)
+    endpoint = server.start(args.port, args.host, ws_port=args.ws_port)
+    endpoint.runtime.watch_invocations(lambda record: say(_invocation_line(record)))
     say(f"local AWS endpoint on {endpoint.url} (region us-east-1, any access key)")
+    say("  for the AWS CLI and SDKs: export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test "
+        f"AWS_DEFAULT_REGION=us-east-1 AWS_ENDPOINT_URL={endpoint.url}")
+    say(f"  WebSocket APIs deployed here: {endpoint.websocket_url}/{{api id}}/{{stage}}")
     say(f"  aws --endpoint-url {endpoint.url} s3 ls")
     say(f"  python samplecli.py deploy file-conversion --target local --endpoint-url {endpoint.url}")
     say("Lambda functions deployed here run in this process; Ctrl-C stops")
@@ -267,9 +265,16 @@ def _up(args: argparse.Namespace, say: Callable[[str], None], stop: threading.Ev
     return 0
 
 
+def _invocation_line(record: dict[str, Any]) -> str:
+    """One line per invocation ``up`` runs; a failure says why (the rest is in /aws/lambda/<name>)."""
+    outcome = f"FAILED {record['error_text']}" if record["error"] else "ok"
+    cold = ", cold start" if record["cold_start"] else ""
+    return f"  {record['function']} {record['duration_ms']:.0f} ms{cold}: {outcome}"
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace, Callable[[str], None], Any], int]] = {
     "list": _list, "run": _run, "deploy": _deploy, "destroy": _destroy, "export": _export, "up": _up,
-    "serve": _serve,
+    "serve": _serve, "docs": _docs,
 }
 
 if __name__ == "__main__":

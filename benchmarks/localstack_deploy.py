@@ -4,7 +4,7 @@
 
 Uses the LocalStack endpoint found the way localstack-client finds it (AWS_ENDPOINT_URL, else
 LOCALSTACK_HOST, default localhost:4566); when none answers, starts the project's own
-(``infra.localstack_host``, host mode, no Docker) on a free port and stops it afterwards.
+(``infra.localstack``, host mode, no Docker) on a free port and stops it afterwards.
 Embedded deploys go through the toolkit's own deployer into moto in-process; LocalStack deploys
 go through LocalStack's CloudFormation (with the template packaged into its S3 first).
 """
@@ -26,7 +26,7 @@ from benchmarks.foundation import machine, percentile  # noqa: E402
 from infra import registry  # noqa: E402
 from infra.cloud import Cloud  # noqa: E402
 from infra.exceptions import EndpointUnreachableError, ToolkitError  # noqa: E402
-from infra.localstack_host import LocalStackHost, free_port  # noqa: E402
+from infra.localstack import LocalStackHost, free_port  # noqa: E402
 from infra.targets import localstack_endpoint, resolve, check_reachable  # noqa: E402
 
 

@@ -24,7 +24,8 @@ from infra.compute.moto_hooks import install as install_moto_hooks
 from infra.compute.plane import ComputePlane
 from infra.compute.sources.sqs import mapped_queue_urls, queued_messages
 from infra.exceptions import ToolkitError
-from infra.targets import Target, check_reachable, resolve
+from infra.runtime import Runtime, build_runtime
+from infra.targets import TARGET_TYPES, Target, check_reachable, resolve
 
 
 def _put_env(key: str, value: str | None) -> None:
@@ -36,15 +37,11 @@ def _put_env(key: str, value: str | None) -> None:
 
 
 class Cloud:
-    def __init__(self, target: Target, plane: ComputePlane | None = None, mock: Any = None) -> None:
+    def __init__(self, target: Target, runtime: Runtime | None = None, mock: Any = None) -> None:
         self.target = target
-        self.plane = plane
+        self.runtime = runtime or Runtime(target)
         self._mock = mock
         self._saved_env: dict[str, str | None] = {}
-        self._invoke_server: Any = None
-        self._front_door: Any = None
-        self._front_door_server: Any = None
-        self._websocket_door: Any = None
 
     # -- construction -----------------------------------------------------------------------
     @classmethod
@@ -59,8 +56,7 @@ class Cloud:
         cloud._mock = mock_aws(config={"core": {"reset_boto3_session": False},
                                        "stepfunctions": {"execute_state_machine": True}})
         cloud._mock.start()
-        account = deployer.account_id(cloud.target)
-        cloud.plane = ComputePlane(cloud.client, clock or VirtualClock(), account, region).activate()
+        cloud.runtime = build_runtime(cloud.target, clock or VirtualClock())
         return cloud
 
     @classmethod
@@ -68,20 +64,23 @@ class Cloud:
                run_functions: bool = False) -> "Cloud":
         """A cloud on an endpoint. With ``run_functions``, when the endpoint is LocalStack without
         Docker (it cannot run Lambda code), this process runs the handlers for it: LocalStack's
-        toolkit executor hands each invocation to ``cloud.plane`` through an InvokeServer."""
+        toolkit executor hands each invocation to this process's plane through an InvokeServer."""
         target = resolve(target_name, endpoint_url, region)
         check_reachable(target)
-        cloud = cls(target)
-        if run_functions and cloud.functions_run_by == "toolkit":
-            from infra.compute.invoke_server import InvokeServer
-            from infra.compute.remote import ApiFunctionSource
+        return cls(target, build_runtime(target, WallClock()) if run_functions else None)
 
-            cloud.plane = ComputePlane(target.client, WallClock(), deployer.account_id(target), target.region,
-                                       handler_env=target.handler_environment(),
-                                       functions=ApiFunctionSource(target.client),
-                                       log_sink=lambda spec, stream, events: None)  # LocalStack writes the logs
-            cloud._invoke_server = InvokeServer(cloud.plane, target.client("ssm")).start()
-        return cloud
+    @classmethod
+    def open(cls, target_name: str, endpoint_url: str | None = None, region: str | None = None,
+             run_functions: bool = False) -> "Cloud":
+        """A cloud on the named target: embedded in this process, or ``remote``."""
+        if TARGET_TYPES.get(target_name, Target).in_this_process:
+            return cls.embedded(region=region or "us-east-1")
+        return cls.remote(target_name, endpoint_url, region, run_functions)
+
+    @property
+    def plane(self) -> ComputePlane | None:
+        """The compute plane in this process (None when the target runs the code elsewhere)."""
+        return self.runtime.plane
 
     @property
     def functions_run_by(self) -> str:
@@ -89,21 +88,17 @@ class Cloud:
         process's, or the ``up`` endpoint's) or 'target' (LocalStack in Docker, AWS)."""
         return "target" if self.target.runs_lambda_code() else "toolkit"
 
+    def who_runs_functions(self) -> str:
+        """One line saying who runs the deployed functions' code, for people."""
+        return self.target.who_runs_functions(plane_here=self.plane is not None)
+
     def _set_env(self, values: dict[str, str | None]) -> None:
         for key, value in values.items():
             self._saved_env.setdefault(key, os.environ.get(key))
             _put_env(key, value)
 
     def close(self) -> None:
-        for door in ("_websocket_door", "_front_door_server", "_invoke_server"):
-            if getattr(self, door) is not None:
-                getattr(self, door).stop()
-                setattr(self, door, None)
-        if self._front_door is not None:
-            self._front_door.close()
-            self._front_door = None
-        if self.plane is not None:
-            self.plane.close()
+        self.runtime.close()
         if self._mock is not None:
             self._mock.stop()
             self._mock = None
@@ -120,82 +115,92 @@ class Cloud:
     def client(self, service: str) -> Any:
         return self.target.client(service)
 
-    def deploy(self, pattern: str, parameters: dict[str, Any] | None = None,
+    def deploy(self, pattern: str | Path, parameters: dict[str, Any] | None = None,
                progress: Callable[[str], None] = lambda message: None,
                template: Path | None = None, stack_name: str | None = None) -> deployer.Stack:
-        found = registry.get(pattern) if template is None else None
+        """Deploy a pattern (by name) or a user's SAM app (the path of its folder); the stack's
+        outputs are ``stack.outputs`` (or ``stack["OutputName"]``)."""
+        found = registry.get(str(pattern)) if template is None else None
         path = template or found.template  # type: ignore[union-attr]
-        stack = deployer.deploy(self.target, path, stack_name or pattern, parameters, progress)
+        name = stack_name or (found.name if found is not None else str(pattern))
+        stack = deployer.deploy(self.target, path, name, parameters, progress)
         self._refresh()
         return stack
 
     def _refresh(self) -> None:
-        if self.plane is not None:
-            self.plane.refresh_mappings()
-        if self._front_door is not None:
-            self._front_door.refresh()
-        if self._websocket_door is not None:
-            self._websocket_door.refresh()
+        self.runtime.refresh()
 
     def destroy(self, stack_name: str, progress: Callable[[str], None] = lambda message: None) -> deployer.Stack:
         stack = deployer.destroy(self.target, stack_name, progress)
         self._refresh()
         return stack
 
-    # -- API Gateway --------------------------------------------------------------------------
-    def _require_own_plane(self, what_the_target_serves: str) -> None:
-        """Front doors run on this process's compute plane: embedded and ``up`` (local) only."""
-        if self.plane is None or self.target.name not in ("embedded", "local"):
-            raise ToolkitError(f"the {self.target.name} target serves {what_the_target_serves}")
-
+    # -- API Gateway ----------------------------------------------------------------------------
     @property
     def front_door(self) -> Any:
         """The HTTP front door serving this cloud's API Gateway APIs in-process
         (``cloud.front_door.handle(HttpRequest.build(...))``); embedded and ``up`` planes only."""
-        if self._front_door is None:
-            self._require_own_plane("its APIs itself: use api_url()")
-            from infra.compute.http import FrontDoor
-
-            plane = self.plane
-            self._front_door = FrontDoor(self.client, plane.invoke, plane.clock, plane.account_id,
-                                         function_timeout=lambda arn: plane.function(arn).timeout)
-        return self._front_door
+        return self.runtime.http
 
     def serve_http(self, port: int = 0, host: str = "127.0.0.1") -> Any:
         """Put the front door on a socket (port 0: a free one); it stops with the cloud."""
-        if self._front_door_server is None:
-            from infra.compute.http import HttpFrontDoorServer
-
-            self._front_door_server = HttpFrontDoorServer(self.front_door, port, host).start()
-        return self._front_door_server
+        return self.runtime.serve_http(port, host)
 
     def serve_websockets(self, port: int = 0, host: str = "127.0.0.1") -> Any:
         """The WebSocket front door for this cloud's WebSocket APIs on a socket (port 0: a free
         one); embedded and ``up`` planes only; it stops with the cloud."""
-        if self._websocket_door is None:
-            self._require_own_plane("its WebSocket APIs itself")
-            from infra.compute.websocket import WebSocketFrontDoor
-
-            self._websocket_door = WebSocketFrontDoor(self.client, self.plane.invoke, self.plane.clock,
-                                                      self.target.region, host, port).start()
-        return self._websocket_door
+        return self.runtime.serve_websockets(port, host)
 
     def websocket_url(self, api_id: str, stage: str) -> str:
-        """A WebSocket API's URL: the front door's (started if need be) here, wss:// on AWS."""
-        if self.target.name == "aws":
-            return f"wss://{api_id}.execute-api.{self.target.region}.amazonaws.com/{stage}"
-        return self.serve_websockets().url(api_id, stage)
+        """A WebSocket API's URL: the front door's (started if need be) here, ``up``'s on the local
+        target, wss:// on AWS."""
+        return self.runtime.websocket_url(api_id, stage)
 
     def api_url(self, api_id: str, stage: str) -> str:
         """An API's base URL on this target: the front door (started if need be) on the embedded
-        target, LocalStack's ``/restapis/...`` form on LocalStack, execute-api on AWS."""
-        from infra.compute.http import api_path
+        target, LocalStack's ``/restapis/...`` form on an endpoint, execute-api on AWS."""
+        return self.runtime.api_url(api_id, stage)
 
-        if self.target.name == "aws":
-            return f"https://{api_id}.execute-api.{self.target.region}.amazonaws.com/{stage}"
-        if self.target.name == "localstack" or self.plane is None:
-            return f"{self.target.endpoint_url.rstrip('/')}{api_path(api_id, stage)}".rstrip("/")
-        return f"{self.serve_http().url}{api_path(api_id, stage)}".rstrip("/")
+    def api_urls(self, stack: deployer.Stack) -> list[tuple[str, str, str]]:
+        """Every API the stack deployed, each stage: (kind, API name, URL); WebSocket APIs get
+        their ws:// URL, REST and HTTP APIs their base URL."""
+        apis = sorted(self._apis(stack), key=lambda api: api[0] == "WEBSOCKET")  # WebSocket APIs last
+        return [(kind, name, self.websocket_url(api_id, stage) if kind == "WEBSOCKET" else self.api_url(api_id, stage))
+                for kind, name, api_id, stages in apis for stage in stages]
+
+    def _apis(self, stack: deployer.Stack) -> list[tuple[str, str, str, list[str]]]:
+        """The stack's API Gateway APIs from the control plane: (kind, name, id, stages)."""
+        found = []
+        for resource in stack.resources:
+            api_id = resource.physical_id
+            if resource.type == "AWS::ApiGateway::RestApi":
+                v1 = self.client("apigateway")
+                stages = sorted(s["stageName"] for s in v1.get_stages(restApiId=api_id)["item"])
+                found.append(("REST", v1.get_rest_api(restApiId=api_id).get("name", ""), api_id, stages))
+            elif resource.type == "AWS::ApiGatewayV2::Api":
+                v2 = self.client("apigatewayv2")
+                api = v2.get_api(ApiId=api_id)
+                stages = sorted(s["StageName"] for s in v2.get_stages(ApiId=api_id)["Items"])
+                kind = "WEBSOCKET" if api["ProtocolType"] == "WEBSOCKET" else "HTTP"
+                found.append((kind, api.get("Name", ""), api_id, stages))
+        return found
+
+    def serve(self, stack: deployer.Stack, port: int = 0, ws_port: int = 0,
+              host: str = "127.0.0.1") -> list[tuple[str, str, str]]:
+        """Serve the stack's APIs on sockets (HTTP on ``port``, WebSocket APIs on ``ws_port``; 0: a
+        free one) and run the event sources on their own threads; returns ``api_urls(stack)``."""
+        apis = self._apis(stack)
+        if not apis:
+            raise ToolkitError(f"{stack.name} has no API Gateway API to serve")
+        self.serve_http(port, host)
+        if any(kind == "WEBSOCKET" for kind, *_ in apis):
+            self.serve_websockets(ws_port, host)
+        self.runtime.start()
+        return self.api_urls(stack)
+
+    def invocations(self) -> list[dict[str, Any]]:
+        """Every invocation this process ran, oldest first (empty when the target runs the code)."""
+        return self.runtime.invocations()
 
     def drain(self, max_seconds: float = 3600.0) -> None:
         """Deliver everything in flight, retries and redrives included.
@@ -215,7 +220,7 @@ class Cloud:
             if self.plane is not None:
                 self.plane.run_until_idle()
                 busy += self.plane.in_flight()
-            if self.plane is None or self.target.name not in ("embedded", "local"):
+            if not self.runtime.runs_event_sources:
                 # the endpoint (or the 'up' process) polls its queues: watch the mapped ones empty
                 sqs = self.client("sqs")
                 busy += queued_messages(sqs, mapped_queue_urls(self.client("lambda"), sqs))
@@ -227,4 +232,4 @@ class Cloud:
 
     @property
     def clock(self) -> Clock:
-        return self.plane.clock if self.plane is not None else WallClock()
+        return self.runtime.clock

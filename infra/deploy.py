@@ -9,9 +9,10 @@ target, so ``destroy`` and later commands find it.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
 
@@ -20,6 +21,7 @@ from botocore.exceptions import WaiterError
 from infra import template as templates
 from infra.exceptions import DeployError, ToolkitError
 from infra.intrinsics import Resolver, creation_order
+from infra.parameters import resolve_parameters
 from infra.providers import PROVIDERS, DeployContext
 from infra.targets import Target
 
@@ -35,6 +37,7 @@ class DeployedResource:
     type: str
     physical_id: str
     attributes: dict[str, Any] = field(default_factory=dict)
+    fingerprint: str = ""  # of the type and resolved properties: an update keeps it when unchanged
 
 
 @dataclass
@@ -47,6 +50,14 @@ class Stack:
     outputs: dict[str, Any] = field(default_factory=dict)
     deploy_seconds: float = 0.0
     deployed_by: str = "toolkit"  # "toolkit" (resource by resource through the APIs) or "cloudformation"
+
+    def __getitem__(self, output: str) -> Any:
+        """An output's value: ``stack["QueueUrl"]``."""
+        try:
+            return self.outputs[output]
+        except KeyError:
+            raise KeyError(f"{self.name} has no output {output!r} (it has: {', '.join(self.outputs) or 'none'})") \
+                from None
 
     def resource(self, logical_id: str) -> DeployedResource:
         for resource in self.resources:
@@ -84,6 +95,8 @@ def artifacts_bucket(target: Target, account: str) -> str:
 def deploy(target: Target, template_path: Path, stack_name: str, parameters: dict[str, Any] | None = None,
            progress: Progress = lambda message: None) -> Stack:
     started = time.perf_counter()
+    source = templates.load(template_path)
+    values = resolve_parameters(source.get("Parameters", {}), parameters or {})  # before anything is created
     account = account_id(target)
     bucket = artifacts_bucket(target, account)
     s3 = target.client("s3")
@@ -92,10 +105,10 @@ def deploy(target: Target, template_path: Path, stack_name: str, parameters: dic
         s3.put_object(Bucket=bucket, Key=key, Body=body)
         return f"s3://{bucket}/{key}"
 
-    source = templates.load(template_path)
     packaged = templates.package(source, template_path.parent, upload)
-    if target.name in ("embedded", "local"):
-        stack = _deploy_by_api(target, packaged, stack_name, account, parameters or {}, progress)
+    if target.deploys_by_api:
+        previous = _stack_record(target, bucket, stack_name)
+        stack = _deploy_by_api(target, packaged, stack_name, account, values, progress, previous)
     else:
         stack = _deploy_by_cloudformation(target, packaged, stack_name, account, parameters or {}, progress)
     stack.deploy_seconds = time.perf_counter() - started
@@ -104,40 +117,36 @@ def deploy(target: Target, template_path: Path, stack_name: str, parameters: dic
 
 
 def load_stack(target: Target, stack_name: str) -> Stack:
+    stack = _stack_record(target, f"toolkit-artifacts-{account_id(target)}-{target.region}", stack_name)
+    if stack is None:
+        raise ToolkitError(f"no stack named {stack_name} is deployed on the {target.name} target")
+    return stack
+
+
+def _stack_record(target: Target, bucket: str, stack_name: str) -> Stack | None:
     s3 = target.client("s3")
-    bucket = f"toolkit-artifacts-{account_id(target)}-{target.region}"
     try:
         body = s3.get_object(Bucket=bucket, Key=f"stacks/{stack_name}.json")["Body"].read()
-    except s3.exceptions.ClientError as exc:
-        raise ToolkitError(f"no stack named {stack_name} is deployed on the {target.name} target") from exc
+    except s3.exceptions.ClientError:
+        return None
     return Stack.from_json(body.decode())
 
 
-def _parameter_values(template: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
-    values: dict[str, Any] = {}
-    for name, spec in template.get("Parameters", {}).items():
-        if name in given:
-            values[name] = given[name]
-        elif "Default" in spec:
-            values[name] = spec["Default"]
-        else:
-            raise DeployError(name, "parameter has no value and no Default")
-        values[name] = str(values[name])  # Ref to a parameter is a string, Number ones too
-    unknown = set(given) - set(template.get("Parameters", {}))
-    if unknown:
-        raise DeployError(sorted(unknown)[0], "not a parameter of this template")
-    return values
-
-
 def _deploy_by_api(target: Target, packaged: dict[str, Any], stack_name: str, account: str,
-                   parameters: dict[str, Any], progress: Progress) -> Stack:
+                   parameters: dict[str, Any], progress: Progress, previous: Stack | None = None) -> Stack:
+    """Creates the stack's resources in dependency order; with the ``previous`` deployment of the
+    same stack, updates it as CloudFormation does: a resource whose type and resolved properties
+    are unchanged is kept, a changed one is replaced (the new one created before the old one is
+    deleted), one no longer in the template is deleted. A failure removes what this deploy created
+    and leaves the previous deployment as it was."""
+    kept_before = {r.logical_id: r for r in previous.resources} if previous else {}
     pseudo = {"AWS::Region": target.region, "AWS::AccountId": account, "AWS::StackName": stack_name,
               "AWS::Partition": "aws", "AWS::URLSuffix": "amazonaws.com",
               "AWS::StackId": f"arn:aws:cloudformation:{target.region}:{account}:stack/{stack_name}/local"}
-    values = _parameter_values(packaged, parameters)
+    values = parameters
     cfn = templates.to_cloudformation(packaged, {**values, **pseudo}, target.region)
     stack = Stack(stack_name, target.name, target.region, account)
-    deployed: dict[str, Any] = {}
+    created: list[DeployedResource] = []
     resolver = Resolver({**pseudo, **values}, lambda lid, attr: _attribute(stack, lid, attr), cfn.get("Conditions"))
     for name in cfn.get("Parameters", {}):
         resolver.refs.setdefault(name, values.get(name))
@@ -157,22 +166,39 @@ def _deploy_by_api(target: Target, packaged: dict[str, Any], stack_name: str, ac
             if unsupported:
                 raise DeployError(logical_id, f"{resource['Type']} properties {unsupported} are not supported "
                                               f"on the {target.name} target")
-            progress(f"creating {logical_id} ({resource['Type']})")
+            fingerprint = _fingerprint(resource["Type"], props)
+            old = kept_before.get(logical_id)
+            if old is not None and old.fingerprint == fingerprint:
+                progress(f"unchanged {logical_id} ({resource['Type']})")
+                stack.resources.append(old)
+                resolver.refs[logical_id] = old.physical_id
+                continue
+            progress(f"{'replacing' if old else 'creating'} {logical_id} ({resource['Type']})")
             try:
                 physical_id, attributes = provider.create(ctx, logical_id, props)
             except DeployError:
                 raise
             except Exception as exc:  # boto3 ClientError and moto's errors
                 raise DeployError(logical_id, f"{resource['Type']} could not be created: {exc}") from exc
-            stack.resources.append(DeployedResource(logical_id, resource["Type"], physical_id, attributes))
+            created.append(DeployedResource(logical_id, resource["Type"], physical_id, attributes, fingerprint))
+            stack.resources.append(created[-1])
             resolver.refs[logical_id] = physical_id
-            deployed[logical_id] = physical_id
         stack.outputs = {name: resolver.resolve(output["Value"]) for name, output in cfn.get("Outputs", {}).items()
                          if "Condition" not in output or resolver.condition(output["Condition"])}
     except Exception:
-        _delete_resources(target, stack, progress)  # a failed deploy rolls back, like CloudFormation
+        # a failed deploy rolls back what it created, like CloudFormation; a previous one stays
+        _delete_resources(target, replace(stack, resources=created), progress)
         raise
+    if previous is not None:
+        still_used = {id(r) for r in stack.resources}
+        _delete_resources(target, replace(previous, resources=[r for r in previous.resources
+                                                              if id(r) not in still_used]), progress)
     return stack
+
+
+def _fingerprint(resource_type: str, props: dict[str, Any]) -> str:
+    text = json.dumps({"Type": resource_type, "Properties": props}, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _attribute(stack: Stack, logical_id: str, attribute: str) -> Any:
@@ -188,14 +214,26 @@ def _attribute(stack: Stack, logical_id: str, attribute: str) -> Any:
 def _deploy_by_cloudformation(target: Target, packaged: dict[str, Any], stack_name: str, account: str,
                               parameters: dict[str, Any], progress: Progress) -> Stack:
     cfn = target.client("cloudformation")
-    progress(f"creating CloudFormation stack {stack_name}")
-    cfn.create_stack(StackName=stack_name, TemplateBody=json.dumps(packaged),
-                     Parameters=[{"ParameterKey": k, "ParameterValue": str(v)} for k, v in parameters.items()],
-                     Capabilities=["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"])
-    try:
-        cfn.get_waiter("stack_create_complete").wait(StackName=stack_name, WaiterConfig=_waiter_config(target))
-    except WaiterError as exc:
-        raise ToolkitError(f"stack {stack_name} failed to create: {_failure_reason(cfn, stack_name)}") from exc
+    request = {"StackName": stack_name, "TemplateBody": json.dumps(packaged),
+               "Parameters": [{"ParameterKey": k, "ParameterValue": str(v)} for k, v in parameters.items()],
+               "Capabilities": ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"]}
+    status = _stack_status(cfn, stack_name)
+    if status == "ROLLBACK_COMPLETE":  # a stack whose creation failed can only be deleted
+        _delete_cloudformation_stack(target, stack_name)
+        status = None
+    if status is None:
+        progress(f"creating CloudFormation stack {stack_name}")
+        cfn.create_stack(**request)
+        _wait(target, cfn, stack_name, "stack_create_complete", "failed to create")
+    else:
+        progress(f"updating CloudFormation stack {stack_name} ({status})")
+        try:
+            cfn.update_stack(**request)
+        except cfn.exceptions.ClientError as exc:
+            if "No updates are to be performed" not in str(exc):
+                raise ToolkitError(f"stack {stack_name} could not be updated: {exc}") from exc
+        else:
+            _wait(target, cfn, stack_name, "stack_update_complete", "failed to update")
     description = cfn.describe_stacks(StackName=stack_name)["Stacks"][0]
     stack = Stack(stack_name, target.name, target.region, account, deployed_by="cloudformation")
     faked = []
@@ -216,19 +254,33 @@ def _deploy_by_cloudformation(target: Target, packaged: dict[str, Any], stack_na
     return stack
 
 
+def _stack_status(cfn: Any, stack_name: str) -> str | None:
+    """The status of a live stack of that name; None when there is none."""
+    try:
+        stacks = cfn.describe_stacks(StackName=stack_name)["Stacks"]
+    except cfn.exceptions.ClientError:
+        return None
+    live = [s["StackStatus"] for s in stacks if s["StackStatus"] != "DELETE_COMPLETE"]
+    return live[0] if live else None
+
+
+def _wait(target: Target, cfn: Any, stack_name: str, waiter: str, failed: str) -> None:
+    try:
+        cfn.get_waiter(waiter).wait(StackName=stack_name, WaiterConfig=_waiter_config(target))
+    except WaiterError as exc:
+        raise ToolkitError(f"stack {stack_name} {failed}: {_failure_reason(cfn, stack_name)}") from exc
+
+
 def _delete_cloudformation_stack(target: Target, stack_name: str) -> None:
     cfn = target.client("cloudformation")
     cfn.delete_stack(StackName=stack_name)
-    try:
-        cfn.get_waiter("stack_delete_complete").wait(StackName=stack_name, WaiterConfig=_waiter_config(target))
-    except WaiterError as exc:
-        raise ToolkitError(f"stack {stack_name} could not be deleted: {_failure_reason(cfn, stack_name)}") from exc
+    _wait(target, cfn, stack_name, "stack_delete_complete", "could not be deleted")
 
 
 def _waiter_config(target: Target, patience_seconds: float = 1800.0) -> dict[str, float]:
     """How often to ask CloudFormation whether a stack is done: a local LocalStack settles in
     about a second, so it is asked often; AWS takes minutes, so it is asked less."""
-    delay = 5.0 if target.name == "aws" else 0.25
+    delay = target.stack_poll_seconds
     return {"Delay": delay, "MaxAttempts": int(patience_seconds / delay)}
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib.util
 import io
 import json
+import math
 import sys
 import threading
 import time
@@ -129,18 +130,49 @@ def error_payload(exc: BaseException, request_id: str) -> dict[str, Any]:
 LogSink = Callable[[FunctionSpec, str, list[tuple[int, str]]], None]
 
 
+def _error_text(payload: Any) -> str:
+    """``errorType: errorMessage`` of a failed invocation's payload."""
+    if isinstance(payload, dict) and "errorType" in payload:
+        return f"{payload['errorType']}: {payload.get('errorMessage', '')}"
+    return str(payload)
+HISTORY_LIMIT = 10_000
+
+
+@dataclass
+class FunctionTotals:
+    """Every invocation of one function, counted (bounded memory, however long the process runs)."""
+
+    invocations: int = 0
+    errors: int = 0
+    cold_starts: int = 0
+    duration_ms: float = 0.0
+    gb_seconds: float = 0.0  # billed as Lambda bills: duration rounded up to the millisecond
+
+    def add(self, duration_ms: float, memory_mb: int, failed: bool, cold: bool) -> None:
+        self.invocations += 1
+        self.errors += failed
+        self.cold_starts += cold
+        self.duration_ms += duration_ms
+        self.gb_seconds += math.ceil(duration_ms) / 1000 * memory_mb / 1024
+
+
 class Executor:
     """Invokes functions on worker threads; ``max_concurrency`` bounds simultaneous invocations."""
 
     def __init__(self, clock: Clock, log_sink: LogSink | None = None, max_concurrency: int = 32,
-                 handler_env: dict[str, str] | None = None) -> None:
+                 handler_env: dict[str, str] | None = None, history_limit: int = HISTORY_LIMIT) -> None:
         self.clock = clock
         self.handler_env = dict(handler_env or {})  # e.g. AWS_ENDPOINT_URL: where handlers' boto3 calls go
         self.log_sink = log_sink
         self._workers = ThreadPoolExecutor(max_workers=max_concurrency, thread_name_prefix="lambda")
         self._idle: dict[str, list[_Environment]] = {}
         self._lock = threading.Lock()
-        self.invocations: list[dict[str, Any]] = []  # a record of every invocation, for reports
+        # the latest invocations (at least ``history_limit`` of them), for reports and tests; a long
+        # ``serve``/``up`` does not grow without bound; ``totals`` counts every invocation
+        self.invocations: list[dict[str, Any]] = []
+        self.history_limit = history_limit
+        self.totals: dict[str, FunctionTotals] = {}
+        self.watchers: list[Callable[[dict[str, Any]], None]] = []  # told of each invocation as it ends
 
     def shutdown(self) -> None:
         self._workers.shutdown(wait=False, cancel_futures=True)
@@ -200,7 +232,7 @@ class Executor:
             payload, error = outcome.get("payload"), None
             self._return_environment(spec, env)
         logs = self._lambda_log(request_id, spec, log.getvalue(), duration_ms, cold)
-        self._record(spec, request_id, event, error, duration_ms, cold)
+        self._record(spec, request_id, error, _error_text(payload) if error else None, duration_ms, cold)
         if self.log_sink is not None:
             # Wall time: CloudWatch Logs rejects (silently) events stamped over 2 h ahead of real
             # time, which a virtual clock can easily be; S3 and SNS events carry wall time too.
@@ -239,10 +271,15 @@ class Executor:
             report += "\tInit: in-process"
         return f"START RequestId: {request_id} Version: $LATEST\n{output}END RequestId: {request_id}\n{report}\n"
 
-    def _record(self, spec: FunctionSpec, request_id: str, event: Any, error: str | None,
+    def _record(self, spec: FunctionSpec, request_id: str, error: str | None, error_text: str | None,
                 duration_ms: float, cold: bool) -> None:
+        record = {"function": spec.name, "request_id": request_id, "error": error, "error_text": error_text,
+                  "duration_ms": duration_ms, "cold_start": cold}
         with self._lock:
-            self.invocations.append({
-                "function": spec.name, "request_id": request_id, "error": error,
-                "duration_ms": duration_ms, "cold_start": cold,
-            })
+            self.invocations.append(record)
+            if len(self.invocations) >= 2 * self.history_limit:
+                del self.invocations[:len(self.invocations) - self.history_limit]
+            totals = self.totals.setdefault(spec.name, FunctionTotals())
+            totals.add(duration_ms, spec.memory_mb, error is not None, cold)
+        for watch in self.watchers:
+            watch(record)

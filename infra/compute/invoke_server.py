@@ -3,7 +3,7 @@ process's compute plane.
 
 LocalStack keeps everything around an invocation — event source mappings, S3/SNS/API Gateway
 triggers, retries, its CloudWatch logs — and its Lambda runtime executor
-(infra/localstack_plugin/toolkit_lambda_executor.py) POSTs each invocation here:
+(infra/localstack/toolkit_lambda_executor.py) POSTs each invocation here:
 ``{"functionArn", "requestId", "payload"}`` → ``{"payload", "isError", "logs"}``. Where to POST is
 published as an SSM parameter in LocalStack itself, so any LocalStack started with that executor
 finds the process that currently runs the handlers.

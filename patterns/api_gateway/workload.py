@@ -16,6 +16,7 @@ import time
 from typing import Any, Callable, Iterator
 from urllib.parse import urlsplit
 
+from infra.workload import Invariant
 from patterns.api_gateway.client import call
 from patterns.api_gateway.legacy import LegacyBackend
 
@@ -149,3 +150,22 @@ def summary_lines(result: dict[str, Any]) -> list[str]:
         f"{answers['unknown route']}; CORS preflight {answers['preflight']} "
         f"(Allow-Origin {result['cors_allow_origin']})",
     ]
+
+
+EXPECTED_ANSWERS = {"health": 200, "get": 200, "delete": 204, "get deleted": 404, "no key": 403, "wrong key": 403,
+                    "invalid order": 400, "malformed json": 400, "unknown route": 403, "legacy customer": 200,
+                    "legacy unknown customer": 404, "preflight": 200, "workflow": 200}
+
+
+def invariants(result: dict[str, Any]) -> list[Invariant]:
+    """Every route answers as designed; every queued job reaches the table; the workflow succeeds."""
+    answers = result["answers"]
+    wrong = {name: (answers.get(name), status) for name, status in EXPECTED_ANSWERS.items() if answers.get(name) != status}
+    return [Invariant("every route answers with its designed status", not wrong,
+                      f"{len(answers)} requests" + (f"; (got, expected): {wrong}" if wrong else "")),
+            Invariant("every order created is listed, across pages", bool(result["orders_listed"]),
+                      f"{result['orders_created']} orders, {result['pages']} pages"),
+            Invariant("every job sent straight to SQS is recorded once by the consumer", bool(result["jobs_recorded"]),
+                      f"{result['jobs_sent']} jobs"),
+            Invariant("the Step Functions workflow succeeds", result["workflow_status"] == "SUCCEEDED",
+                      str(result["workflow_status"]))]

@@ -16,6 +16,7 @@ from typing import Any, Callable
 
 from websockets.sync.client import connect
 
+from infra.workload import Invariant
 from patterns.api_gateway.client import call
 
 MEMBERS = 4
@@ -91,3 +92,16 @@ def summary_lines(result: dict[str, Any]) -> list[str]:
             f"  room 'random' kept its own numbering: {result['random']}",
             f"  POST /rooms/general/publish: {result['published']}; a malformed message answered "
             f"{checks['malformed']!r}; a late joiner's history: seq {result['history'][:3]}...{result['history'][-2:]}"]
+
+
+def invariants(result: dict[str, Any]) -> list[Invariant]:
+    """One order per room, seen the same by every member, nothing lost or repeated."""
+    checks = outcome(result)
+    return [Invariant("every member receives every message of the room", checks["messages_each"] ==
+                      [result["expected"]] * MEMBERS, f"{checks['messages_each']} (expected {result['expected']} each)"),
+            Invariant("every member sees the same order", checks["same_order"]),
+            Invariant("sequence numbers run 1..n without gaps or repeats", checks["seq_1_to_n"]),
+            Invariant("another room keeps its own numbering", [s for s, _ in result["random"]] == [1],
+                      str(result["random"])),
+            Invariant("publishing over HTTP is accepted", all(s == 200 for s in result["published"]),
+                      str(result["published"]))]

@@ -12,6 +12,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable
 
+from infra.workload import Invariant
 from patterns.api_gateway.client import call
 
 CLIENTS = 16
@@ -65,3 +66,16 @@ def summary_lines(result: dict[str, Any]) -> list[str]:
             f"({result['increments'] / result['seconds']:.0f}/s over HTTP) -> {result['values']}",
             f"  every increment got its own value (1..n, no gaps, no repeats): {checks}",
             f"  errors: {len(result['errors'])}; a bad name: {result['bad_name']['status']} {result['bad_name']['error']}"]
+
+
+def invariants(result: dict[str, Any]) -> list[Invariant]:
+    """Linearizable increments: the final value counts every increment, each got its own value."""
+    checks = outcome(result)
+    expected = {"hits": CLIENTS * PER_CLIENT, "other": OTHER}
+    return [Invariant("no lost update: each counter ends at its number of increments", result["values"] == expected,
+                      f"{result['values']} (expected {expected})"),
+            Invariant("every increment got its own value, 1..n without gaps or repeats", all(checks["contiguous"].values()),
+                      str(checks["contiguous"])),
+            Invariant("no increment failed", not result["errors"], "; ".join(result["errors"][:3])),
+            Invariant("a bad object name is refused with 400", result["bad_name"]["status"] == 400,
+                      str(result["bad_name"]["status"]))]

@@ -14,6 +14,7 @@ from typing import Any, Callable, Iterator
 
 from websockets.sync.client import connect
 
+from infra.workload import Invariant
 from patterns.api_gateway.client import call
 
 GLIDER = [[1, 0], [2, 1], [0, 2], [1, 2], [2, 2]]
@@ -113,3 +114,14 @@ def summary_lines(result: dict[str, Any]) -> list[str]:
             f"  same frames for both: {checks['same_frames']}; the glider moved as Life says: "
             f"{checks['glider_moves_as_life_says']}; a bad placement answered {checks['refused']!r}",
             f"  lobby lists the room: {checks['room_listed']}; the page is served: {checks['page_is_html']}"]
+
+
+def invariants(result: dict[str, Any]) -> list[Invariant]:
+    """One room, one world: both players see the same generations, each one as Life computes it."""
+    checks = outcome(result)
+    return [Invariant("both players receive the frames", checks["frames"],
+                      f"{len(result['ann'])} and {len(result['bob'])} frames"),
+            Invariant("both players see the same frames", checks["same_frames"]),
+            Invariant("every frame is the glider as Life computes it", checks["glider_moves_as_life_says"]),
+            Invariant("a malformed placement is refused, the room goes on", checks["refused"] == "error",
+                      str(checks["refused"]))]

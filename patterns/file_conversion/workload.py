@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from functions.file_conversion.fileconv import samples
+from infra.workload import Invariant
 
 CONVERSIONS = ("thumbnail", "png-to-jpeg", "zip")
 
@@ -88,3 +89,24 @@ def summary_lines(result: dict[str, Any]) -> list[str]:
     lines += [f"  output   {key}" for key in result["outputs"]]
     lines += [f"  rejected {f['conversion']:<12} {f['key']}: {f['reason']}" for f in result["failures"]]
     return lines
+
+
+def invariants(result: dict[str, Any]) -> list[Invariant]:
+    """Conservation: every upload ends, for each conversion, in an output or a failure record
+    (never both, never neither); nothing left in a DLQ."""
+    outputs = set(result["outputs"])
+    failed = {(f["key"], f["conversion"]) for f in result["failures"]}
+    stems = {key.rsplit(".", 1)[0] for key in outputs}
+    lost, doubled = [], []
+    for key in result["uploads"]:
+        produced = {"thumbnail": any(o.startswith(f"thumbnails/{key.rsplit('.', 1)[0]}.") for o in outputs),
+                    "png-to-jpeg": f"jpeg/{key.rsplit('.', 1)[0]}" in stems,
+                    "zip": f"zip/{key}.zip" in outputs}
+        for conversion in CONVERSIONS:
+            ended = produced[conversion] + ((key, conversion) in failed)
+            (lost if ended == 0 else doubled if ended > 1 else []).append(f"{conversion} {key}")
+    return [Invariant("every upload ends in an output or a failure record, per conversion", not lost,
+                      f"{len(result['uploads'])} uploads x {len(CONVERSIONS)} conversions"
+                      + (f"; none for {lost}" if lost else "")),
+            Invariant("no upload has both an output and a failure record", not doubled, ", ".join(doubled)),
+            Invariant("nothing left in a dead-letter queue", not any(result["dlq"].values()), str(result["dlq"]))]

@@ -69,7 +69,8 @@ class FaultyClient:
                 with self._controller.lock:
                     self._controller.pauses += 1
                     self._controller.paused.append((self._controller.acquisitions, resume))
-                resume.wait(30)
+                if not resume.wait(30):  # a test that never resumes its owner fails instead of passing late
+                    raise RuntimeError("the paused owner was never resumed")
             response = method(**kwargs)
             if is_acquire:
                 with self._controller.lock:

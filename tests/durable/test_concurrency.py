@@ -131,7 +131,9 @@ def test_owner_paused_past_its_lease_cannot_write_after_its_successor(cloud, tab
     controller = Controller(cloud.clock, LEASE)
     paused_client = FaultyClient(cloud.client("dynamodb"), controller)
     paused = Namespace(Counter, table=table, client=paused_client, clock=cloud.clock, lease_seconds=LEASE)
-    other = Namespace(Counter, table=table, client=cloud.client("dynamodb"), clock=cloud.clock, lease_seconds=LEASE)
+    # the successor's client has no fault; it tells the controller when it acquires the object
+    successor_client = FaultyClient(cloud.client("dynamodb"), controller)
+    other = Namespace(Counter, table=table, client=successor_client, clock=cloud.clock, lease_seconds=LEASE)
     object_id = other.id_from_name("fenced")
     other.get(object_id).increment()  # value 1
     paused_client.fault = "pause"
@@ -143,7 +145,9 @@ def test_owner_paused_past_its_lease_cannot_write_after_its_successor(cloud, tab
     cloud.clock.advance(LEASE + 1)  # its lease expires
     assert other.get(object_id).increment() == 2  # the successor takes over and commits
     controller.drive()  # the paused owner resumes and tries to commit its stale 2
-    owner.join(30)
+    owner.join(5)
+
+    assert not owner.is_alive(), "the paused owner was not resumed after its successor acquired the object"
 
     assert isinstance(outcome[0], LeaseLostError)
     assert other.get(object_id).read() == 2

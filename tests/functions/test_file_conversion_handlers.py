@@ -18,14 +18,11 @@ import io
 import json
 import logging
 import os
-import sys
 import uuid
 import zipfile
 from collections.abc import Iterator
-from pathlib import Path
 from types import ModuleType
 from typing import Any
-from urllib.parse import quote_plus
 
 import boto3
 import pytest
@@ -33,16 +30,14 @@ from botocore.exceptions import ClientError
 from moto import mock_aws
 from PIL import Image
 
-FUNCTION_DIR = Path(__file__).resolve().parents[2] / "functions" / "file_conversion"
-if str(FUNCTION_DIR) not in sys.path:
-    sys.path.insert(0, str(FUNCTION_DIR))
+from infra.testing import events
 
-import png_to_jpeg  # noqa: E402
-import thumbnail  # noqa: E402
-import zip_original  # noqa: E402
-from fileconv import keys, samples  # noqa: E402
-from fileconv.errors import ConfigurationError  # noqa: E402
-from fileconv.runner import run_batch  # noqa: E402
+import png_to_jpeg  # functions/file_conversion: on pytest's pythonpath (pyproject.toml), as on Lambda's
+import thumbnail
+import zip_original
+from fileconv import keys, samples
+from fileconv.errors import ConfigurationError
+from fileconv.runner import run_batch
 
 REGION = "us-east-1"
 INPUT_BUCKET = "uploads"
@@ -102,106 +97,30 @@ class LambdaContext:
         return 60_000
 
 
-# --------------------------------------------------------------------------- event builders
-
-
-def s3_record(key: str, size: int, bucket: str = INPUT_BUCKET, event_name: str = "ObjectCreated:Put") -> dict[str, Any]:
-    """One S3 notification record; the key is URL-encoded with '+' for spaces, as S3 does."""
-    return {
-        "eventVersion": "2.1",
-        "eventSource": "aws:s3",
-        "awsRegion": REGION,
-        "eventTime": "2024-05-01T12:00:00.000Z",
-        "eventName": event_name,
-        "userIdentity": {"principalId": "AWS:AIDAEXAMPLE"},
-        "requestParameters": {"sourceIPAddress": "203.0.113.10"},
-        "responseElements": {"x-amz-request-id": "C3D13FE58DE4C810", "x-amz-id-2": "FMyUVURIY8/IgAtTv8xRjskZQpcIZ9KG"},
-        "s3": {
-            "s3SchemaVersion": "1.0",
-            "configurationId": "file-conversion-upload",
-            "bucket": {
-                "name": bucket,
-                "ownerIdentity": {"principalId": "A3NL1KOZZKExample"},
-                "arn": f"arn:aws:s3:::{bucket}",
-            },
-            "object": {
-                "key": quote_plus(key, safe="/"),
-                "size": size,
-                "eTag": "d41d8cd98f00b204e9800998ecf8427e",
-                "sequencer": "0055AED6DCD90281E5",
-            },
-        },
-    }
-
-
-def s3_event(*records: dict[str, Any]) -> dict[str, Any]:
-    return {"Records": list(records)}
-
-
-def s3_test_event() -> dict[str, Any]:
-    return {
-        "Service": "Amazon S3",
-        "Event": "s3:TestEvent",
-        "Time": "2024-05-01T12:00:00.000Z",
-        "Bucket": INPUT_BUCKET,
-        "RequestId": "5582815E1AEA5ADF",
-        "HostId": "8cLeGAmw098X5cv4Zkwcmo8vvZa3eH3eKxsPzbB9wrR+YstdA6Knx4Ip8EXAMPLE",
-    }
+# --------------------------------------------------------------------------- events (infra.testing.events)
 
 
 def sns_envelope(message: dict[str, Any]) -> dict[str, Any]:
-    topic = f"arn:aws:sns:{REGION}:123456789012:file-conversion-uploads"
-    return {
-        "Type": "Notification",
-        "MessageId": str(uuid.uuid4()),
-        "TopicArn": topic,
-        "Subject": "Amazon S3 Notification",
-        "Message": json.dumps(message),
-        "Timestamp": "2024-05-01T12:00:00.123Z",
-        "SignatureVersion": "1",
-        "Signature": "EXAMPLEpH+DcEwjAPg8O9mY8dReBSwksfg2S7WKQcikcNKWLQjwu6A4VbeS0QHVCkhRS7fUQvi2egU3N858fiTDN6bkk=",
-        "SigningCertURL": f"https://sns.{REGION}.amazonaws.com/SimpleNotificationService-0000000000000000000000.pem",
-        "UnsubscribeURL": f"https://sns.{REGION}.amazonaws.com/?Action=Unsubscribe&SubscriptionArn={topic}:0a1b2c3d",
-    }
+    return events.sns_envelope(message, topic="file-conversion-uploads", subject="Amazon S3 Notification")
 
 
-def sqs_record(body: dict[str, Any] | str) -> dict[str, Any]:
-    text = body if isinstance(body, str) else json.dumps(body)
-    return {
-        "messageId": str(uuid.uuid4()),
-        "receiptHandle": f"AQEB{uuid.uuid4().hex}",
-        "body": text,
-        "attributes": {
-            "ApproximateReceiveCount": "1",
-            "SentTimestamp": "1714564800123",
-            "SenderId": "AIDAIENQZJOLO23YVJ4VO",
-            "ApproximateFirstReceiveTimestamp": "1714564800130",
-        },
-        "messageAttributes": {},
-        "md5OfBody": hashlib.md5(text.encode()).hexdigest(),
-        "eventSource": "aws:sqs",
-        "eventSourceARN": f"arn:aws:sqs:{REGION}:123456789012:file-conversion-queue",
-        "awsRegion": REGION,
-    }
-
-
-def sqs_batch(*records: dict[str, Any]) -> dict[str, Any]:
-    return {"Records": list(records)}
+def sqs_record(body: dict[str, Any] | str) -> events.SqsRecord:
+    return events.sqs_message(body, queue="file-conversion-queue")
 
 
 def upload(s3: Any, key: str, data: bytes, *, raw: bool = False) -> dict[str, Any]:
     """Put the object and return the SQS record its upload notification becomes."""
     s3.put_object(Bucket=INPUT_BUCKET, Key=key, Body=data)
-    event = s3_event(s3_record(key, len(data)))
+    event = events.s3_event(events.s3_record(INPUT_BUCKET, key, len(data)))
     return sqs_record(event if raw else sns_envelope(event))
 
 
 def invoke(conversion: str, *records: dict[str, Any]) -> dict[str, Any]:
-    return HANDLERS[conversion].handler(sqs_batch(*records), LambdaContext())
+    return HANDLERS[conversion].handler(events.sqs_event(*records), LambdaContext())
 
 
 def invoke_with_client(conversion: str, client: Any, *records: dict[str, Any]) -> dict[str, Any]:
-    return run_batch(sqs_batch(*records), LambdaContext(), HANDLERS[conversion].CONVERSION, s3_client=client)
+    return run_batch(events.sqs_event(*records), LambdaContext(), HANDLERS[conversion].CONVERSION, s3_client=client)
 
 
 # --------------------------------------------------------------------------- output helpers
@@ -346,7 +265,7 @@ def test_every_record_of_a_multi_record_s3_event_is_converted(s3: Any) -> None:
     files = {"batch/one.png": samples.make_png(100, 100), "batch/two.png": samples.make_png(100, 100)}
     for key, data in files.items():
         s3.put_object(Bucket=INPUT_BUCKET, Key=key, Body=data)
-    event = s3_event(*(s3_record(key, len(data)) for key, data in files.items()))
+    event = events.s3_event(*(events.s3_record(INPUT_BUCKET, key, len(data)) for key, data in files.items()))
 
     response = invoke("zip", sqs_record(sns_envelope(event)))
 
@@ -356,7 +275,7 @@ def test_every_record_of_a_multi_record_s3_event_is_converted(s3: Any) -> None:
 
 @pytest.mark.parametrize("raw", [False, True], ids=["sns-envelope", "raw"])
 def test_s3_test_event_is_acknowledged_and_ignored(s3: Any, raw: bool) -> None:
-    body = s3_test_event() if raw else sns_envelope(s3_test_event())
+    body = events.s3_test_event(INPUT_BUCKET) if raw else sns_envelope(events.s3_test_event(INPUT_BUCKET))
 
     for conversion in HANDLERS:
         assert invoke(conversion, sqs_record(body)) == NO_FAILURES
@@ -364,7 +283,7 @@ def test_s3_test_event_is_acknowledged_and_ignored(s3: Any, raw: bool) -> None:
 
 
 def test_non_object_created_events_are_ignored(s3: Any) -> None:
-    event = s3_event(s3_record("gone.png", 0, event_name="ObjectRemoved:Delete"))
+    event = events.s3_event(events.s3_record(INPUT_BUCKET, "gone.png", 0, event_name="ObjectRemoved:Delete"))
 
     assert invoke("zip", sqs_record(sns_envelope(event))) == NO_FAILURES
     assert output_keys(s3) == set()
@@ -486,7 +405,7 @@ def test_object_grown_since_the_event_is_rejected_from_its_real_length(s3: Any) 
     os.environ["MAX_INPUT_BYTES"] = "1000"
     data = samples.make_png(300, 300)
     s3.put_object(Bucket=INPUT_BUCKET, Key="replaced.png", Body=data)
-    stale_event = s3_event(s3_record("replaced.png", 10))  # event from an earlier, small version
+    stale_event = events.s3_event(events.s3_record(INPUT_BUCKET, "replaced.png", 10))  # event from an earlier, small version
 
     assert invoke("zip", sqs_record(sns_envelope(stale_event))) == NO_FAILURES
     rejected = failure(s3, "zip", "replaced.png")
@@ -497,7 +416,7 @@ def test_object_grown_since_the_event_is_rejected_from_its_real_length(s3: Any) 
 @pytest.mark.parametrize("conversion", HANDLERS)
 @pytest.mark.parametrize("key", ["../etc/passwd.png", "a/../../b.png", "/absolute/x.png", "a\\..\\b.png"])
 def test_unsafe_keys_are_rejected_under_a_hashed_record_name(s3: Any, conversion: str, key: str) -> None:
-    event = s3_event(s3_record(key, 100))  # never fetched, so the object need not exist
+    event = events.s3_event(events.s3_record(INPUT_BUCKET, key, 100))  # never fetched, so the object need not exist
 
     response = invoke(conversion, sqs_record(sns_envelope(event)))
 
@@ -526,7 +445,7 @@ def test_object_deleted_before_conversion_is_recorded_not_retried(s3: Any, conve
 
 def test_bad_inputs_do_not_stop_the_rest_of_the_batch(s3: Any) -> None:
     bad_text = upload(s3, "bad/text.png", samples.not_an_image())
-    bad_key = sqs_record(sns_envelope(s3_event(s3_record("../escape.png", 10))))
+    bad_key = sqs_record(sns_envelope(events.s3_event(events.s3_record(INPUT_BUCKET, "../escape.png", 10))))
     bomb = upload(s3, "bad/bomb.png", samples.decompression_bomb_png(20_000, 20_000))
     good = upload(s3, "good/ok.png", samples.make_png(900, 300))
 
@@ -618,7 +537,7 @@ def test_invalid_numeric_setting_is_a_clear_error(s3: Any, name: str) -> None:
 
 def test_events_from_the_output_bucket_are_ignored_to_avoid_loops(s3: Any) -> None:
     s3.put_object(Bucket=OUTPUT_BUCKET, Key="thumbnails/a.png", Body=samples.make_png(10, 10))
-    event = s3_event(s3_record("thumbnails/a.png", 100, bucket=OUTPUT_BUCKET))
+    event = events.s3_event(events.s3_record(OUTPUT_BUCKET, "thumbnails/a.png", 100))
 
     assert invoke("thumbnail", sqs_record(sns_envelope(event))) == NO_FAILURES
     assert output_keys(s3) == {"thumbnails/a.png"}

@@ -1,11 +1,9 @@
 """The embedded deployer: loud failures with rollback, resources really realized, clean destroy,
-and pattern templates that cfn-lint accepts."""
+(pattern templates are linted by tests/test_pattern_contract.py)."""
 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import uuid
 from pathlib import Path
 from typing import Any
@@ -16,8 +14,6 @@ from infra.deploy import load_stack
 from infra.exceptions import DeployError, ToolkitError
 
 TEMPLATES = Path(__file__).resolve().parent / "fixtures" / "templates"
-PATTERNS = Path(__file__).resolve().parents[2] / "patterns"
-PATTERN_TEMPLATES = sorted(PATTERNS.glob("*/template.yaml"))
 
 
 def _unique(prefix: str) -> str:
@@ -189,29 +185,3 @@ def test_destroy_removes_everything_the_deploy_created(cloud, deploy):
     assert cloud.plane.sources.mappings == {}
     with pytest.raises(ToolkitError):
         load_stack(cloud.target, stack.name)
-
-
-# -- cfn-lint -----------------------------------------------------------------------------------
-CFN_LINT_ERRORS = 2  # cfn-lint's exit code is a bit set: 2 errors, 4 warnings, 8 informational
-
-
-def _cfn_lint(template: Path) -> subprocess.CompletedProcess[str]:
-    # In its own process (``python -m cfnlint`` does not exist: cfnlint has no __main__): in-process
-    # it leaves SAM translator state behind that later deploys would inherit.
-    return subprocess.run([sys.executable, "-c", "from cfnlint.runner.cli import main; main()", str(template)],
-                          capture_output=True, text=True, timeout=120)
-
-
-@pytest.mark.parametrize("template", PATTERN_TEMPLATES, ids=[t.parent.name for t in PATTERN_TEMPLATES])
-def test_pattern_template_passes_cfn_lint_with_no_errors(template):
-    lint = _cfn_lint(template)
-    assert not lint.returncode & CFN_LINT_ERRORS, lint.stdout + lint.stderr
-    assert lint.returncode in (0, 4, 8, 12), lint.stdout + lint.stderr  # it ran, and found no errors
-
-
-def test_cfn_lint_reports_errors_it_finds(tmp_path):
-    # the lint test above would pass vacuously if cfn-lint could not find an error
-    broken = tmp_path / "template.yaml"
-    broken.write_text("Resources:\n  Queue:\n    Type: AWS::SQS::Queue\n    Properties:\n      Bogus: 1\n")
-    lint = _cfn_lint(broken)
-    assert lint.returncode & CFN_LINT_ERRORS and "E3002" in lint.stdout

@@ -279,3 +279,18 @@ def test_event_invocation_through_boto3_is_queued_and_failures_are_retried(cloud
     tick(120)
     assert attempts() == 3
     assert [f["attempts"] for f in cloud.plane.failed_async] == [3]
+
+
+def test_a_long_running_plane_keeps_a_bounded_record_and_exact_totals(cloud, deploy):
+    stack = deploy("functions")
+    executor = cloud.plane.executor
+    executor.history_limit = 5
+
+    for n in range(23):
+        cloud.plane.invoke(stack.outputs["Echo"], {"say": n})
+
+    assert 5 <= len(executor.invocations) < 10
+    assert executor.invocations[-1]["function"] == stack.outputs["Echo"]
+    totals = executor.totals[stack.outputs["Echo"]]
+    assert (totals.invocations, totals.errors, totals.cold_starts) == (23, 0, 1)
+    assert totals.gb_seconds >= 23 * 0.001 * 256 / 1024  # at least a billed millisecond each, at 256 MB

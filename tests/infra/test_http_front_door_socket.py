@@ -82,3 +82,15 @@ def test_chunked_request_body_reaches_the_function_whole(served):
     event = json.loads(connection.getresponse().read())
 
     assert event["body"] == "first part, second part"
+
+
+def test_client_that_writes_its_whole_oversized_body_first_gets_the_413(served):
+    stack, server = served
+    path = api_path(stack.outputs["ApiId"], "test", "/files/big")
+    connection = http.client.HTTPConnection(server.host, server.port, timeout=30)
+
+    connection.request("POST", path, body=b"x" * (11 * 1024 * 1024), headers={"Content-Type": "text/plain"})
+    response = connection.getresponse()
+
+    assert response.status == 413
+    assert json.loads(response.read()) == {"message": "Request Too Long"}

@@ -20,5 +20,5 @@ def endpoint() -> str:
             json.loads(response.read())
     except (urllib.error.URLError, OSError, ValueError) as exc:
         pytest.skip(f"no LocalStack answers at {url} ({getattr(exc, 'reason', exc)}): "
-                    f"start one with 'python -m infra.localstack_host start'")
+                    f"start one with 'python -m infra.localstack start'")
     return url

@@ -2,7 +2,7 @@
 same outcome as on the embedded target.
 
 Needs a LocalStack endpoint, found the way localstack-client finds it (AWS_ENDPOINT_URL, else
-LOCALSTACK_HOST, default localhost:4566): ``python -m infra.localstack_host start`` runs one on
+LOCALSTACK_HOST, default localhost:4566): ``python -m infra.localstack start`` runs one on
 this machine (CI does). Without one, these tests are skipped with the reason.
 """
 

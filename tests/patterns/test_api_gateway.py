@@ -251,6 +251,7 @@ def test_serve_command_serves_the_pattern_until_stopped():
 
     assert codes == [0] and "stopped" in out.getvalue()
     assert health.status == 200 and customer.body["name"] == "Ada Lovelace"
+    assert len(re.findall(r"REST API api-gateway-api: ", text)) == 1  # only the declared stage, not SAM's 'Stage'
 
 
 def test_serve_refuses_a_pattern_without_an_api():

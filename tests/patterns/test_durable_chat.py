@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
-from pathlib import Path
 
 import pytest
 from websockets.sync.client import connect
@@ -13,10 +11,6 @@ from infra.cloud import Cloud
 from infra.compute.clock import VirtualClock
 from patterns.api_gateway.client import call
 from patterns.durable_chat import workload
-
-SHARED = Path(__file__).resolve().parents[2] / "functions" / "shared"
-if str(SHARED) not in sys.path:
-    sys.path.insert(0, str(SHARED))
 
 
 @pytest.fixture(scope="module")
@@ -124,3 +118,32 @@ def test_serve_prints_the_http_and_websocket_urls_and_both_work(eventually):
         stop.set()
         thread.join(30)
     assert codes == [0] and "stopped" in out.getvalue()
+
+
+def test_chat_runs_on_the_up_endpoint_with_its_websockets():
+    """``up`` serves WebSocket APIs too: deployed with --target local, the same demo has the same outcome."""
+    import uuid
+
+    from infra import server
+
+    endpoint = server.start(_free_port(), ws_port=0)
+    try:
+        with Cloud.remote("local", endpoint.url) as local:
+            deployed = local.deploy("durable-chat", stack_name=f"chat-up-{uuid.uuid4().hex[:6]}")
+            socket_url, _ = workload.urls(local, deployed)
+            checks = workload.outcome(workload.run(local, deployed))
+            local.destroy(deployed.name)
+    finally:
+        endpoint.stop()
+
+    assert socket_url.startswith(f"{endpoint.websocket_url}/{deployed.outputs['WebSocketApiId']}/")
+    assert checks["same_order"] and checks["seq_1_to_n"] and checks["messages_each"] == [22] * 4
+    assert checks["history"] == list(range(1, 23))
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]

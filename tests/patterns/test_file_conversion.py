@@ -17,7 +17,8 @@ from infra.compute.clock import VirtualClock
 @pytest.fixture(scope="module")
 def pipeline():
     cloud = Cloud.embedded(clock=VirtualClock())
-    stack = cloud.deploy("file-conversion", parameters={"MaxInputBytes": "2000000"})
+    # every cloud in this module shares moto's state with this one: each test's stack has its own name
+    stack = cloud.deploy("file-conversion", parameters={"MaxInputBytes": "2000000"}, stack_name="file-conversion-pipeline")
     yield cloud, stack
     cloud.close()
 
@@ -102,7 +103,7 @@ def test_jpeg_upload_is_not_converted_to_jpeg_but_gets_a_thumbnail(pipeline):
 def test_transient_failure_is_retried_then_lands_in_the_dlq():
     """With the output bucket gone, every conversion fails transiently: retried, then redriven."""
     with Cloud.embedded(clock=VirtualClock()) as cloud:
-        stack = cloud.deploy("file-conversion")
+        stack = cloud.deploy("file-conversion", stack_name="file-conversion-transient")
         s3 = cloud.client("s3")
         s3.delete_bucket(Bucket=stack.outputs["OutputBucketName"])
         s3.put_object(Bucket=stack.outputs["UploadBucketName"], Key="x.png", Body=samples.make_png(50, 50))
@@ -118,11 +119,11 @@ def test_transient_failure_is_retried_then_lands_in_the_dlq():
 
 def test_destroy_removes_every_resource_of_the_pattern():
     with Cloud.embedded(clock=VirtualClock()) as cloud:
-        stack = cloud.deploy("file-conversion")
+        stack = cloud.deploy("file-conversion", stack_name="file-conversion-destroy")
         s3 = cloud.client("s3")
         s3.put_object(Bucket=stack.outputs["UploadBucketName"], Key="a.png", Body=samples.make_png(20, 20))
         cloud.drain()
-        cloud.destroy("file-conversion")
+        cloud.destroy(stack.name)
         buckets = [b["Name"] for b in s3.list_buckets()["Buckets"]]
         queues = cloud.client("sqs").list_queues().get("QueueUrls", [])
         topics = [t["TopicArn"] for t in cloud.client("sns").list_topics()["Topics"]]
@@ -133,3 +134,19 @@ def test_destroy_removes_every_resource_of_the_pattern():
             for remaining in (buckets, queues, topics, functions, roles, mappings):
                 assert resource.physical_id not in remaining, resource.logical_id
             assert not any(resource.attributes.get("Arn") == f for f in functions)
+
+
+def test_workload_invariants_hold_after_a_run_and_catch_a_lost_output(cloud):
+    from patterns.file_conversion import workload
+
+    stack = cloud.deploy("file-conversion", stack_name="file-conversion-invariants")
+    try:
+        result = workload.run(cloud, stack)
+    finally:
+        cloud.destroy(stack.name)  # moto's state is shared with the module's pipeline cloud
+    assert all(item.held for item in workload.invariants(result)), workload.invariants(result)
+
+    lost = {**result, "outputs": [key for key in result["outputs"] if not key.startswith("zip/photos/")]}
+    broken = [item for item in workload.invariants(lost) if not item.held]
+    assert [item.name for item in broken] == ["every upload ends in an output or a failure record, per conversion"]
+    assert "zip photos/sunset.png" in broken[0].detail

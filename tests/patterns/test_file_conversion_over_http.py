@@ -13,6 +13,7 @@ from PIL import Image
 import samplecli
 from functions.file_conversion.fileconv import samples
 from infra.cloud import Cloud
+from infra.testing.plugin import wait_until
 
 
 def free_port() -> int:
@@ -26,15 +27,12 @@ def endpoint():
     port = free_port()
     stop = threading.Event()
     out = io.StringIO()
-    thread = threading.Thread(target=samplecli.main, args=(["up", "--port", str(port)], out, stop), daemon=True)
+    thread = threading.Thread(target=samplecli.main, args=(["up", "--port", str(port), "--ws-port", "0"], out, stop),
+                              daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{port}"
-    ready = threading.Event()
-    for _ in range(100):  # the server thread starts within a second; this waits for our own process
-        if "local AWS endpoint" in out.getvalue():
-            break
-        ready.wait(0.05)
-    assert "local AWS endpoint" in out.getvalue(), out.getvalue()
+    assert wait_until(lambda: "local AWS endpoint" in out.getvalue(), 30), out.getvalue()
+    assert "WebSocket APIs deployed here: ws://127.0.0.1:" in out.getvalue()
     yield url
     stop.set()
     thread.join(timeout=10)

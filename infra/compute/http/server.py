@@ -11,6 +11,12 @@ from infra.compute.http.frontdoor import MAX_BODY_BYTES, FrontDoor
 from infra.compute.http.messages import HttpRequest, error
 from infra.exceptions import ToolkitError
 
+# A refused body is still read and dropped, after the 413 is sent, up to this much: a client that
+# writes its whole body before reading the answer (http.client, urllib) then gets the 413 instead
+# of a broken pipe.
+MAX_DISCARDED_BYTES = 8 * MAX_BODY_BYTES
+DISCARD_TIMEOUT_SECONDS = 30.0
+
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
@@ -67,6 +73,22 @@ class _Handler(BaseHTTPRequestHandler):
             self.flush_headers()
         else:
             self.end_headers()
+        if response.status == 413:
+            self._discard_rest_of_body()
+
+    def _discard_rest_of_body(self) -> None:
+        """Drop what the client still sends of a refused body, until it closes or the cap."""
+        self.wfile.flush()
+        self.connection.settimeout(DISCARD_TIMEOUT_SECONDS)
+        left = MAX_DISCARDED_BYTES
+        try:
+            while left > 0:
+                chunk = self.rfile.read1(min(left, 1 << 20))
+                if not chunk:
+                    return
+                left -= len(chunk)
+        except OSError:  # the client went away or stalled: the connection closes either way
+            return
 
     do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_HEAD = _serve
 

@@ -26,7 +26,7 @@ from websockets.sync.server import ServerConnection, serve
 from infra.compute.websocket.apis import WebSocketApi, load_websocket_apis
 from infra.compute.websocket.events import (ConnectionInfo, connect_event, disconnect_event, message_event,
                                             new_connection_id)
-from infra.exceptions import ConnectionGoneError
+from infra.exceptions import ConnectionGoneError, ToolkitError
 
 MAX_MESSAGE_BYTES = 128 * 1024  # API Gateway's WebSocket message limit
 
@@ -54,8 +54,12 @@ class WebSocketFrontDoor:
         from infra.compute import moto_hooks
 
         self.refresh()
-        self._server = serve(self._serve_connection, self.host, self.port, process_request=self._handshake,
-                             max_size=MAX_MESSAGE_BYTES, compression=None, ping_interval=None)
+        try:
+            self._server = serve(self._serve_connection, self.host, self.port, process_request=self._handshake,
+                                 max_size=MAX_MESSAGE_BYTES, compression=None, ping_interval=None)
+        except OSError as exc:
+            raise ToolkitError(f"the WebSocket front door cannot listen on {self.host}:{self.port}: "
+                               f"{exc.strerror or exc}") from exc
         self.port = self._server.socket.getsockname()[1]
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True, name="websocket-door")
         self._thread.start()

@@ -2,7 +2,7 @@
 does around an invocation — event source mappings, S3/SNS/API Gateway/Step Functions triggers,
 retries, logs — and hands the invocation itself to the toolkit's compute plane over HTTP.
 
-Installed into LocalStack's own virtual environment by ``python -m infra.localstack_host install``
+Installed into LocalStack's own virtual environment by ``python -m infra.localstack install``
 and selected with ``LAMBDA_RUNTIME_EXECUTOR=toolkit``. It imports nothing of the toolkit: it only
 reads where the compute plane listens from the SSM parameter ``/serverless-patterns-toolkit/
 compute-plane-url`` (written by the toolkit's process, in the function's account and region) and
