@@ -7,7 +7,7 @@ merge it below.
 
 from __future__ import annotations
 
-from infra.providers import apigateway, apigatewayv2, core, kinesis, stepfunctions
+from infra.providers import apigateway, apigatewayv2, core, events, kinesis, stepfunctions
 from infra.providers.base import Created, DeployContext, Provider
 
 PROVIDERS: dict[str, Provider] = {
@@ -16,6 +16,7 @@ PROVIDERS: dict[str, Provider] = {
     **apigateway.PROVIDERS,
     **stepfunctions.PROVIDERS,
     **kinesis.PROVIDERS,
+    **events.PROVIDERS,
 }
 
 __all__ = ["PROVIDERS", "Created", "DeployContext", "Provider"]
