@@ -25,6 +25,7 @@ from patterns.batch_to_events import costs
 from patterns.batch_to_events.observe import Visibility, peak_concurrency, rejected_by, totals_of
 from patterns.batch_to_events.orders import DAY, day_of_orders, expected_totals, well_formed
 
+NEEDS_VIRTUAL_CLOCK = True  # run drives the plane's clock through a day: embedded only
 ORDERS_PER_DAY = 300  # a small chain's day; each order is a step of the clock (≈40 ms of wall time)
 WAYS = ("batch", "windows", "events")
 FUNCTIONS = {"batch": "NightlyBatchFunctionName", "windows": "WindowTotalsFunctionName",
