@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 
+import boto3
 import pytest
 from botocore.exceptions import ClientError
 
@@ -152,3 +153,30 @@ def test_a_rule_whose_target_the_plane_cannot_reach_fails_the_deploy_naming_it(c
         "Targets": [{"Id": "stream", "Arn": "arn:aws:kinesis:us-east-1:123456789012:stream/s"}]}}}}))
     with pytest.raises(DeployError, match="ToKinesis.*kinesis.*targets run here: lambda, sqs, sns, states"):
         cloud.deploy("bad", template=template, stack_name="bad-target")
+
+
+def test_a_rule_in_up_delivers_put_events_and_fires_its_schedule_on_the_wall_clock(eventually):
+    from test_sources_on_up import _free_port  # the stream sources' own helper, beside this file
+
+    from infra import server
+
+    endpoint = server.start(port=_free_port())
+    try:
+        kwargs = {"endpoint_url": endpoint.url, "region_name": "us-east-1",
+                  "aws_access_key_id": "any", "aws_secret_access_key": "any"}
+        sqs, events = boto3.client("sqs", **kwargs), boto3.client("events", **kwargs)
+        url = sqs.create_queue(QueueName="up-rule-target")["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        events.put_rule(Name="up-orders", EventPattern=json.dumps({"source": ["shop"]}))
+        events.put_targets(Rule="up-orders", Targets=[{"Id": "q", "Arn": arn, "InputPath": "$.detail"}])
+        events.put_events(Entries=[{"Source": "shop", "DetailType": "order", "Detail": json.dumps({"n": 1})}])
+
+        got: list = []
+
+        def delivered() -> bool:
+            got.extend(m["Body"] for m in sqs.receive_message(QueueUrl=url).get("Messages", []))
+            return bool(got)
+
+        assert eventually(delivered, seconds=10) and json.loads(got[0]) == {"n": 1}
+    finally:
+        endpoint.stop()
