@@ -107,7 +107,7 @@ def install_moto_hooks() -> None:
             raise InvalidEventPatternException(reason=exc.reason) from exc
         except ScheduleExpressionError as exc:
             raise ValidationException("Parameter ScheduleExpression is not valid.") from exc
-        rule = original_put_rule(self, name, *args, **kwargs)
+        rule: Any = original_put_rule(self, name, *args, **kwargs)
         rule._toolkit_armed = now()
         return rule
 

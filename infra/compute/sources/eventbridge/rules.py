@@ -31,7 +31,8 @@ MAX_FIRINGS_PER_POLL = 10_000  # a rate(1 minute) rule over a clock jump of a we
 
 @dataclass
 class _Armed:
-    expression: str
+    text: str  # the rule's ScheduleExpression, to notice a PutRule that changed it
+    expression: schedules.Expression
     armed: float
     due: float
 
@@ -43,7 +44,6 @@ class EventBridgeRules:
         self.report = report
         self.deliverer = Deliverer(ctx, invoke_async)
         self.failed: list[dict[str, Any]] = []  # deliveries given up on with no dead-letter queue
-        self.fired: list[tuple[str, float]] = []  # (rule ARN, scheduled time) of every schedule fired
         self._deliveries: list[Delivery] = []
         self._seq = itertools.count()
         self._lock = threading.Lock()
@@ -100,18 +100,16 @@ class EventBridgeRules:
             seen.add(key)
             armed_at = getattr(rule, "_toolkit_armed", None)
             state = self._armed.get(key)
-            if state is None or state.expression != rule.scheduled_expression or (
+            if state is None or state.text != rule.scheduled_expression or (
                     armed_at is not None and armed_at != state.armed):
                 armed = armed_at if armed_at is not None else now
                 expression = schedules.parse(rule.scheduled_expression)
-                state = self._armed[key] = _Armed(rule.scheduled_expression, armed,
+                state = self._armed[key] = _Armed(rule.scheduled_expression, expression, armed,
                                                   expression.next_after(armed, armed))
-            expression = schedules.parse(state.expression)
             while state.due <= now and fired < MAX_FIRINGS_PER_POLL:
                 self._queue(rule, self._scheduled_event(rule, state.due))
-                self.fired.append((rule.arn, state.due))
                 fired += 1
-                state.due = expression.next_after(state.due, state.armed)
+                state.due = state.expression.next_after(state.due, state.armed)
         for gone in set(self._armed) - seen:  # deleted or disabled: enabling re-arms it
             del self._armed[gone]
         return fired
