@@ -43,8 +43,20 @@ class Visibility:
                 for order_id in self.arrived:
                     self.visible["batch"].setdefault(order_id, now)
 
-    def latencies(self, way: str) -> list[float]:
-        return sorted(self.visible[way][o] - self.arrived[o] for o in self.visible[way])
+    def latencies(self, way: str, handler_seconds: dict[float, float]) -> list[float]:
+        """Arrival to visible, per order: the wait on the plane's clock plus the own time of the
+        invocation that wrote the total (the clock stands still while a handler runs)."""
+        return sorted(t - self.arrived[o] + handler_seconds.get(t, 0.0) for o, t in self.visible[way].items())
+
+
+def handler_seconds(invocations: list[dict[str, Any]], function: str) -> dict[float, float]:
+    """The longest invocation of the function started at each instant of the plane's clock."""
+    longest: dict[float, float] = {}
+    for item in invocations:
+        if item["function"] == function and "started_at" in item:
+            at = item["started_at"]
+            longest[at] = max(longest.get(at, 0.0), item["duration_ms"] / 1000)
+    return longest
 
 
 def peak_concurrency(invocations: list[dict[str, Any]], function: str) -> int:

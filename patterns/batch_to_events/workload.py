@@ -22,7 +22,7 @@ from infra.compute.sources.eventbridge import schedules
 from infra.exceptions import ToolkitError
 from infra.workload import Invariant
 from patterns.batch_to_events import costs
-from patterns.batch_to_events.observe import Visibility, peak_concurrency, rejected_by, totals_of
+from patterns.batch_to_events.observe import Visibility, handler_seconds, peak_concurrency, rejected_by, totals_of
 from patterns.batch_to_events.orders import DAY, day_of_orders, expected_totals, well_formed
 
 NEEDS_VIRTUAL_CLOCK = True  # run drives the plane's clock through a day: embedded only
@@ -113,7 +113,7 @@ def _report(cloud: Any, stack: Any, orders: list[dict[str, Any]], day: str, seen
     for way in WAYS:
         function = stack.outputs[FUNCTIONS[way]]
         counted = executor_totals.get(function)
-        latencies = seen.latencies(way)
+        latencies = seen.latencies(way, handler_seconds(invocations, function))
         ways[way] = {"totals": totals_of(totals, way, day), "rejected": rejected_by(totals, way, day),
                      "visible": len(latencies), "invocations": counted.invocations if counted else 0,
                      "errors": counted.errors if counted else 0,
@@ -209,4 +209,4 @@ def _duration(seconds: float) -> str:
         return f"{seconds / 3600:.1f} h"
     if seconds >= 60:
         return f"{seconds / 60:.1f} min"
-    return f"{seconds:.1f} s"
+    return f"{seconds:.3f} s" if seconds < 1 else f"{seconds:.1f} s"
