@@ -1,14 +1,19 @@
 """Tumbling windows of a stream mapping (TumblingWindowInSeconds): windows are cut by record
 arrival time; each invocation gets the window, the state the previous invocation of the window
 returned, and ``isFinalInvokeForWindow``; a final invocation (no records) closes each window
-once its end has passed and every record of it was delivered."""
+once its end has passed and every record of it was delivered. A state over 1 MB ends its window
+early: the final invocation comes next, with ``isWindowTerminatedEarly``."""
 
 from __future__ import annotations
 
+import json
 import math
 from typing import Any, Protocol, Sequence
 
 from infra.compute.sources.failures import iso_time
+
+
+MAX_STATE_BYTES = 1024 * 1024
 
 
 class _Arrived(Protocol):
@@ -20,6 +25,7 @@ class TumblingWindow:
         self.seconds = seconds
         self.start: float | None = None
         self.state: dict[str, Any] = {}
+        self.terminated_early = False
 
     @property
     def open(self) -> bool:
@@ -41,6 +47,8 @@ class TumblingWindow:
         belong to later windows)."""
         if self.start is None:
             return False
+        if self.terminated_early:
+            return True
         end = self.start + self.seconds
         if now < end or last_read < end:
             return False
@@ -52,11 +60,12 @@ class TumblingWindow:
         assert self.start is not None
         return {"window": {"start": iso_time(self.start), "end": iso_time(self.start + self.seconds)},
                 "state": self.state, "shardId": shard_id, "eventSourceARN": source_arn,
-                "isFinalInvokeForWindow": final, "isWindowTerminatedEarly": False}
+                "isFinalInvokeForWindow": final, "isWindowTerminatedEarly": final and self.terminated_early}
 
     def carry(self, state: dict[str, Any] | None, final: bool) -> None:
         """The state a successful invocation returned goes to the next one; a final one closes."""
         if final:
-            self.start, self.state = None, {}
+            self.start, self.state, self.terminated_early = None, {}, False
         else:
             self.state = state or {}
+            self.terminated_early = len(json.dumps(self.state)) > MAX_STATE_BYTES

@@ -58,3 +58,16 @@ def test_an_open_window_counts_as_in_flight_until_its_final_invocation(cloud, st
     assert cloud.plane.in_flight() == 1
     cloud.drain()
     assert cloud.plane.in_flight() == 0
+
+
+def test_a_state_over_one_megabyte_ends_its_window_early(cloud, stream, put, consumer, tick):
+    arn = stream()
+    stack = consumer(arn, BatchSize=1, TumblingWindow=300)
+    put(arn, [{"n": 1, "big_state": True}, {"n": 2}])
+
+    tick()
+
+    got = events(stack.outputs["Consumer"])
+    assert [([b["n"] for b in bodies(e)], e["isFinalInvokeForWindow"], e["isWindowTerminatedEarly"]) for e in got] == [
+        ([1], False, False), ([], True, True), ([2], False, False)]
+    assert got[2]["state"] == {}  # the next records start a fresh state
