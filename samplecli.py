@@ -8,6 +8,7 @@
     python samplecli.py serve api-gateway [--port 8080]   (its APIs as real HTTP; Ctrl-C stops)
     python samplecli.py run ./my-sam-app                  (a folder with a template.yaml: your own app)
     python samplecli.py docs [--out docs/] [--html site/]  (reference architecture pages)
+    python samplecli.py compare [PATTERN ...] [--target embedded|localstack] [--out DIR]
 """
 
 from __future__ import annotations
@@ -64,6 +65,12 @@ def _parser() -> argparse.ArgumentParser:
                        help="the WebSocket front door's port, for patterns with WebSocket APIs (0: any free one)")
     _with_parameters(serve)
     _docs_arguments(commands.add_parser("docs", help="reference architecture pages generated from the templates"))
+    compare = commands.add_parser("compare", help="run patterns' workloads, meter them: cost, speed, guarantees, limits")
+    compare.add_argument("patterns", nargs="*", metavar="PATTERN", help="patterns to compare (default: all)")
+    compare.add_argument("--target", choices=("embedded", "localstack"), default="embedded",
+                         help="localstack: also run each workload on LocalStack, side by side (default: embedded)")
+    compare.add_argument("--out", type=Path, default=Path("docs") / "compare",
+                         help="folder for report.md, compare.json and the charts (default: docs/compare)")
     return parser
 
 
@@ -272,9 +279,15 @@ def _invocation_line(record: dict[str, Any]) -> str:
     return f"  {record['function']} {record['duration_ms']:.0f} ms{cold}: {outcome}"
 
 
+def _compare(args: argparse.Namespace, say: Callable[[str], None], stop: Any) -> int:
+    from infra.compare.command import compare
+
+    return compare(args.patterns, args.target, args.out, say)
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace, Callable[[str], None], Any], int]] = {
     "list": _list, "run": _run, "deploy": _deploy, "destroy": _destroy, "export": _export, "up": _up,
-    "serve": _serve, "docs": _docs,
+    "serve": _serve, "docs": _docs, "compare": _compare,
 }
 
 if __name__ == "__main__":

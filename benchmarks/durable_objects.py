@@ -7,22 +7,20 @@ the DynamoDB request units (and on-demand cost) per operation. Prints a Markdown
 Clients are threads, each with a namespace of its own (as separate Lambdas would have), calling
 ``Counter.increment`` (read, +1, write) through the library against the embedded target (moto in
 this process). moto's ConsumedCapacity is not DynamoDB's (0.5 for every call, nothing for
-transactions), so request units are counted from the requests made, by DynamoDB's pricing rules
-(benchmarks/dynamodb_prices.json holds the prices and their date).
+transactions), so request units are the toolkit's meter's (infra/metering: counted from the items
+each request touched, by DynamoDB's pricing rules); benchmarks/aws_prices.json holds the prices and
+their date.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import math
 import platform
 import random
 import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 for path in (ROOT, ROOT / "functions" / "shared"):
@@ -32,9 +30,11 @@ for path in (ROOT, ROOT / "functions" / "shared"):
 from durable_objects import DurableObject, Namespace  # noqa: E402
 
 from infra.cloud import Cloud  # noqa: E402
+from infra.compare.prices import PriceFile  # noqa: E402
 from infra.compute.clock import VirtualClock  # noqa: E402
+from infra.metering import METER  # noqa: E402
 
-PRICES = json.loads((Path(__file__).with_name("dynamodb_prices.json")).read_text())
+PRICES = PriceFile.load()  # benchmarks/aws_prices.json
 
 
 class Counter(DurableObject):
@@ -42,53 +42,6 @@ class Counter(DurableObject):
         value = self.storage.get("value", 0) + 1
         self.storage.put("value", value)
         return value
-
-
-def item_bytes(item: dict[str, Any]) -> int:
-    """DynamoDB's item size: attribute names plus values (strings in UTF-8, numbers ~1 byte per 2 digits)."""
-    size = 0
-    for name, value in item.items():
-        size += len(name.encode())
-        kind, data = next(iter(value.items()))
-        size += len(str(data).encode()) if kind != "N" else len(str(data)) // 2 + 1
-    return size
-
-
-class Metered:
-    """A DynamoDB client that counts request units by the pricing rules, for every call made."""
-
-    def __init__(self, client: Any) -> None:
-        self._client = client
-        self.exceptions = client.exceptions
-        self.read_units = 0.0
-        self.write_units = 0.0
-        self._lock = threading.Lock()
-
-    def __getattr__(self, name: str) -> Any:
-        method = getattr(self._client, name)
-
-        def call(**kwargs: Any) -> Any:
-            reads = writes = 0.0
-            try:
-                response = method(**kwargs)
-            except self._client.exceptions.ConditionalCheckFailedException:
-                writes = 1.0  # a refused conditional write is charged
-                raise
-            finally:
-                if name in ("update_item", "put_item", "delete_item") and writes == 0:
-                    writes = 1.0  # the meta item is far below 1 KB
-            if name == "get_item":
-                reads = max(1, math.ceil(item_bytes(response.get("Item") or {}) / 4096))
-            elif name == "transact_write_items":
-                for entry in kwargs["TransactItems"]:
-                    op = next(iter(entry.values()))
-                    writes += 2 * max(1, math.ceil(item_bytes(op.get("Item") or op.get("Key")) / 1024))
-            with self._lock:
-                self.read_units += reads
-                self.write_units += writes
-            return response
-
-        return call
 
 
 def run_clients(namespaces: list[Namespace], names: list[str], operations: int) -> float:
@@ -118,15 +71,15 @@ def units_per_increment(namespace: Namespace, forget: bool, sample: int = 50) ->
     before each one, as when another Lambda served the object in between."""
     from durable_objects.storage import cache
 
-    metered = namespace.client
     stub = namespace.get(namespace.id_from_name(f"metered-{forget}"))
     stub.increment()  # the first increment creates the items
-    reads, writes = metered.read_units, metered.write_units
+    before = METER.snapshot()
     for _ in range(sample):
         if forget:
             cache.drop(namespace.table, f"{namespace.name}#{stub.id.hex}")
         stub.increment()
-    return (metered.read_units - reads) / sample, (metered.write_units - writes) / sample
+    used = (METER.snapshot() - before).metrics
+    return used.get("dynamodb/read_units", 0.0) / sample, used.get("dynamodb/write_units", 0.0) / sample
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -144,8 +97,8 @@ def main(argv: list[str] | None = None) -> int:
                          KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"},
                                     {"AttributeName": "sk", "KeyType": "RANGE"}])
 
-        def namespaces(count: int, client: Any = None) -> list[Namespace]:
-            return [Namespace(Counter, table=table, client=client or ddb, clock=cloud.clock) for _ in range(count)]
+        def namespaces(count: int) -> list[Namespace]:
+            return [Namespace(Counter, table=table, client=ddb, clock=cloud.clock) for _ in range(count)]
 
         run_clients(namespaces(1), ["warm-up"], 20)
         single: dict[int, float] = {}
@@ -160,10 +113,10 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(("1,000 objects, 16 concurrent clients", f"{spread:.0f} ops/s", "", "—"))
         for label, forget in (("the same Lambda serves the object again (values cached)", False),
                               ("another Lambda wrote in between (values read)", True)):
-            rcu, wcu = units_per_increment(namespaces(1, Metered(ddb))[0], forget)
-            cost = rcu * PRICES["usd_per_million_read_request_units"] + wcu * PRICES["usd_per_million_write_request_units"]
+            rcu, wcu = units_per_increment(namespaces(1)[0], forget)
+            cost = (rcu * PRICES.usd("dynamodb/read_units") + wcu * PRICES.usd("dynamodb/write_units")) * 1e6
             rows.append((f"DynamoDB units per increment: {label}", f"{rcu:.1f} RRU + {wcu:.1f} WRU",
-                         f"${cost:.2f} per million", f"on-demand prices of {PRICES['as_of']}, {PRICES['region']}"))
+                         f"${cost:.2f} per million", f"on-demand prices of {PRICES.as_of}, {PRICES.region}"))
     print(f"Durable objects on the embedded target — {platform.python_implementation()} "
           f"{platform.python_version()}, {platform.machine()}\n")
     print("| benchmark | result | relative | target |\n|---|---:|---:|---|")

@@ -19,11 +19,13 @@ from typing import Any, Callable
 
 from infra import deploy as deployer
 from infra import registry
+from infra.compute import iam
 from infra.compute.clock import Clock, VirtualClock, WallClock
 from infra.compute.moto_hooks import install as install_moto_hooks
 from infra.compute.plane import ComputePlane
 from infra.compute.sources.sqs import mapped_queue_urls, queued_messages
 from infra.exceptions import ToolkitError
+from infra.metering.meter import unmetered
 from infra.runtime import Runtime, build_runtime
 from infra.targets import TARGET_TYPES, Target, check_reachable, resolve
 
@@ -45,7 +47,8 @@ class Cloud:
 
     # -- construction -----------------------------------------------------------------------
     @classmethod
-    def embedded(cls, clock: Clock | None = None, region: str = "us-east-1") -> "Cloud":
+    def embedded(cls, clock: Clock | None = None, region: str = "us-east-1",
+                 enforce_iam: bool | None = None) -> "Cloud":
         from moto import mock_aws
 
         cloud = cls(resolve("embedded", region=region))
@@ -57,6 +60,7 @@ class Cloud:
                                        "stepfunctions": {"execute_state_machine": True}})
         cloud._mock.start()
         cloud.runtime = build_runtime(cloud.target, clock or VirtualClock())
+        iam.enforce(enforce_iam, owner=cloud.plane)  # functions' calls checked against their roles (None: TOOLKIT_IAM)
         return cloud
 
     @classmethod
@@ -223,7 +227,8 @@ class Cloud:
             if not self.runtime.runs_event_sources:
                 # the endpoint (or the 'up' process) polls its queues: watch the mapped ones empty
                 sqs = self.client("sqs")
-                busy += queued_messages(sqs, mapped_queue_urls(self.client("lambda"), sqs))
+                with unmetered():  # metering: watching the queues is not the architecture's work
+                    busy += queued_messages(sqs, mapped_queue_urls(self.client("lambda"), sqs))
             quiet_checks = 0 if busy else quiet_checks + 1
             if quiet_checks >= 2:
                 return

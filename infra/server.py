@@ -2,11 +2,11 @@
 
 Any SDK or the AWS CLI can use it (``--endpoint-url http://localhost:4566``); functions deployed
 into it (``samplecli.py deploy PATTERN --target local``, or by hand) run in this process, and
-its event source mappings (SQS, Kinesis, DynamoDB Streams) are polled on the wall clock. API Gateway APIs deployed into it
-are served by the HTTP front door on the same port, in LocalStack's URL form
-(``/restapis/{api_id}/{stage}/_user_request_/{path}``), WebSocket APIs by the WebSocket front
-door on its own port (``ws://HOST:WS_PORT/{api_id}/{stage}``, published on the endpoint as an SSM
-parameter so ``Cloud.remote("local").websocket_url()`` finds it); state machines run.
+its event source mappings (SQS, Kinesis, DynamoDB Streams) are polled on the wall clock. API
+Gateway APIs deployed into it are served by the HTTP front door on the same port, in LocalStack's
+URL form (``/restapis/{api_id}/{stage}/_user_request_/{path}``), WebSocket APIs by the WebSocket
+front door on its own port (``ws://HOST:WS_PORT/{api_id}/{stage}``, published on the endpoint as an
+SSM parameter so ``Cloud.remote("local").websocket_url()`` finds it); state machines run.
 
 Handlers reach their WebSocket connections as on AWS, through ``apigatewaymanagementapi`` at
 ``https://{api}.execute-api.{region}.amazonaws.com/{stage}``: calls to amazonaws.com made in this

@@ -5,12 +5,18 @@ A workload module has ``run(cloud, stack, progress) -> result``, ``summary_lines
 (what the pattern promises, checked from what the run observed in the stores; ``samplecli.py
 run`` exits non-zero when one does not hold). ``serve_extras(cloud, stack, say)`` (a context
 manager around ``serve``) is optional.
+
+What ``samplecli.py compare`` measures per business operation (all optional, see infra/compare):
+``OPERATION = Operation("upload")`` in the module names the pattern's business operation (and,
+with ``need``, the patterns answering the same need, shown side by side); ``run``'s result then
+gives ``operations`` (how many it performed), ``latencies_ms`` (one end-to-end latency per
+operation, where the workload measures them) and ``observed`` (the guarantees it saw).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, ContextManager, Protocol
+from typing import TYPE_CHECKING, Any, Callable, ContextManager, Protocol, TypedDict
 
 if TYPE_CHECKING:
     from infra.cloud import Cloud
@@ -32,6 +38,28 @@ class Invariant:
         return f"  {'held  ' if self.held else 'BROKEN'}  {self.name}" + (f": {self.detail}" if self.detail else "")
 
 
+@dataclass(frozen=True)
+class Operation:
+    """The business operation a pattern is measured per: one upload, one API request, one increment.
+
+    ``need``: patterns answering the same need (the two event-sourcing transports, a saga and
+    chained Lambdas) give it the same text and are compared side by side; ``differs`` says what
+    sets this pattern apart from the others with that need."""
+
+    name: str
+    need: str = ""
+    differs: str = ""
+
+
+class Observed(TypedDict, total=False):
+    """Guarantees a run saw (``result["observed"]``): each one as counted, not as promised."""
+
+    ordering: str            # e.g. "per counter: 1..n", "per room, same for every member"
+    duplicates: int          # operations applied more than once
+    losses: int              # operations that left no trace
+    isolated_failures: int   # bad inputs refused or recorded while the rest went on
+
+
 class Workload(Protocol):
     def run(self, cloud: Cloud, stack: Stack, progress: Progress = ...) -> Result: ...
 
@@ -48,3 +76,15 @@ class ServesExtras(Protocol):
 
 def broken(invariants: list[Invariant]) -> list[Invariant]:
     return [item for item in invariants if not item.held]
+
+
+def operation_of(workload: Any) -> Operation | None:
+    """The workload module's declared business operation, if it declares one."""
+    declared = getattr(workload, "OPERATION", None)
+    return declared if isinstance(declared, Operation) else None
+
+
+def operations_in(result: Result) -> int | None:
+    """How many business operations a run performed, if the workload counts them."""
+    count = result.get("operations")
+    return count if isinstance(count, int) and not isinstance(count, bool) and count > 0 else None

@@ -52,3 +52,45 @@ def test_cfn_lint_reports_errors_it_finds(tmp_path):
     broken.write_text("Resources:\n  Queue:\n    Type: AWS::SQS::Queue\n    Properties:\n      Bogus: 1\n")
     lint = _cfn_lint(broken)
     assert lint.returncode & 2 and "E3002" in lint.stdout  # its exit code is a bit set: 2 means errors
+
+
+# On Lambda's Python runtime: the standard library, boto3 and botocore (and what they bring)
+RUNTIME_PROVIDED = set(sys.stdlib_module_names) | {"boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3"}
+
+
+def _code_folders(pattern: registry.Pattern) -> dict[str, Path]:
+    """Each function's code folder, by logical id (its own CodeUri, else the Globals' one)."""
+    template = load(pattern.template)
+    default = (template.get("Globals", {}).get("Function") or {}).get("CodeUri")
+    folders = {}
+    for logical_id, resource in template["Resources"].items():
+        if resource.get("Type") == "AWS::Serverless::Function":
+            uri = (resource.get("Properties") or {}).get("CodeUri", default)
+            if isinstance(uri, str) and not uri.startswith("s3://"):
+                folders[logical_id] = (pattern.folder / uri).resolve()
+    return folders
+
+
+def _third_party_imports(folder: Path) -> set[str]:
+    import ast
+
+    local = {p.stem for p in folder.iterdir()} | {p.name for p in folder.iterdir() if p.is_dir()}
+    shared_txt = folder / "shared.txt"  # shared packages copied into the zip: one path per line, # comments
+    shared = {Path(line.split("#")[0].strip()).name for line in shared_txt.read_text().splitlines()
+              if line.split("#")[0].strip()} if shared_txt.is_file() else set()
+    found = set()
+    for source in folder.rglob("*.py"):
+        for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
+            names = ([alias.name for alias in node.names] if isinstance(node, ast.Import)
+                     else [node.module] if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module else [])
+            found |= {name.split(".")[0] for name in names}
+    return found - RUNTIME_PROVIDED - local - shared
+
+
+@pytest.mark.parametrize("pattern", PATTERNS, ids=lambda p: p.name)
+def test_every_function_has_its_code_folder_handler_and_requirements(pattern):
+    for logical_id, folder in _code_folders(pattern).items():
+        assert folder.is_dir(), f"{logical_id}: CodeUri {folder} does not exist"
+        needs = _third_party_imports(folder)
+        assert not needs or (folder / "requirements.txt").is_file(), \
+            f"{folder.name}/ imports {sorted(needs)} but has no requirements.txt for them"

@@ -9,12 +9,14 @@ from typing import Any
 
 import boto3
 
-_clients: dict[tuple[str, str, str], Any] = {}
+_clients: dict[tuple[str, ...], Any] = {}
 _lock = threading.Lock()
 
 
 def client(service: str) -> Any:
-    key = (service, os.environ.get("AWS_ENDPOINT_URL", ""), os.environ.get("AWS_REGION", ""))
+    # keyed by the credentials too: functions sharing this module each sign with their own role
+    key = (service, os.environ.get("AWS_ENDPOINT_URL", ""), os.environ.get("AWS_REGION", ""),
+           os.environ.get("AWS_ACCESS_KEY_ID", ""))
     with _lock:
         if key not in _clients:
             _clients[key] = boto3.client(service)

@@ -8,17 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from fileconv import images
-from fileconv.config import Settings
-from fileconv.conversion import Conversion, ConvertedFile, SourceObject
+from fileconv.conversion import Conversion
+from fileconv.images import make_thumbnail
 from fileconv.runner import run_batch
-
-
-def make_thumbnail(source: SourceObject, settings: Settings) -> ConvertedFile:
-    with images.open_image(source.data, settings.max_image_pixels) as img:
-        output_format = images.thumbnail_format(img.format)
-        return images.encoded(images.thumbnail(img, settings.thumbnail_size), output_format, source.key)
-
 
 CONVERSION = Conversion(name="thumbnail", output_prefix="thumbnails", convert=make_thumbnail)
 

@@ -25,6 +25,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, Callable, TypedDict
 
+from infra.compute import iam
 from infra.compute.clock import Clock
 from infra.compute.isolation import isolated, process_environ
 
@@ -42,6 +43,7 @@ class FunctionSpec:
     environment: dict[str, str] = field(default_factory=dict)
     region: str = "us-east-1"
     code_sha256: str = ""
+    role: str = ""  # the execution role's ARN (its session credentials sign the handler's calls)
 
 
 class InvocationResult(TypedDict):
@@ -260,6 +262,7 @@ class Executor:
             "LAMBDA_TASK_ROOT": str(spec.code_dir),
         })
         base.update(spec.environment)
+        base.update(iam.credentials_for(spec))  # the execution role's session, as Lambda gives it
         return base
 
     @staticmethod

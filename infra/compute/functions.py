@@ -37,7 +37,8 @@ def spec_from_moto(fn: Any) -> FunctionSpec:
     """A FunctionSpec from moto's ``LambdaFunction`` (the deployed zip, handler and configuration);
     kept while the code and every configuration value it is made of stay the same."""
     environment = tuple(sorted((k, str(v)) for k, v in (fn.environment_vars or {}).items()))
-    key = (fn.function_arn, fn.code_sha_256, fn.handler, fn.timeout, fn.memory_size, fn.region, environment)
+    key = (fn.function_arn, fn.code_sha_256, fn.handler, fn.timeout, fn.memory_size, fn.region, environment,
+           fn.role)
     found = _specs.get(key)
     if found is None:
         found = _specs[key] = _new_spec(fn)
@@ -56,6 +57,7 @@ def _new_spec(fn: Any) -> FunctionSpec:
         environment={k: str(v) for k, v in (fn.environment_vars or {}).items()},
         region=fn.region,
         code_sha256=digest,
+        role=fn.role or "",
     )
 
 

@@ -25,6 +25,8 @@ from io import BytesIO
 from typing import Any, Protocol
 from urllib.parse import quote_plus, urlparse
 
+from infra.compute.iam.hook import install as install_iam_enforcement
+
 
 class Plane(Protocol):
     def now(self) -> float: ...
@@ -36,6 +38,7 @@ _active: Plane | None = None
 _connections: Any = None  # the WebSocket front door serving connections (infra/compute/websocket)
 _installed = False
 _dynamodb_lock = threading.RLock()
+dynamodb_lock = _dynamodb_lock  # metering: infra/metering measures DynamoDB writes under it
 _sequencer = itertools.count(1)
 
 
@@ -59,10 +62,28 @@ def connections() -> Any:
     return _connections
 
 
+PINNED_MOTO = "5.2.5"  # pyproject.toml pins the same: the hooks use moto's private API
+
+
+def check_moto_version(installed: str | None = None) -> None:
+    """A clear error, before any hook, when the installed moto is not the one the hooks were written for."""
+    if installed is None:
+        import moto
+
+        installed = moto.__version__
+    if installed != PINNED_MOTO:
+        from infra.exceptions import ToolkitError
+
+        raise ToolkitError(f"moto {installed} is installed, but the toolkit's compute plane hooks moto "
+                           f"{PINNED_MOTO}'s private API: pip install 'moto[server]=={PINNED_MOTO}' "
+                           f"(or pip install -e . in this project)")
+
+
 def install() -> None:
     global _installed
     if _installed:
         return
+    check_moto_version()
     _installed = True
     _hook_lambda()
     _hook_sqs()
@@ -73,9 +94,15 @@ def install() -> None:
     _hook_iam()
     _hook_dispatch()
     _hook_request_build()
+    from infra.metering import hooks as metering_hooks  # metering: counts every request (infra/metering)
+    metering_hooks.install()
     from infra.compute.sources import install_moto_hooks as sources_switch_off_moto_shortcuts
 
     sources_switch_off_moto_shortcuts()  # each event source hooks moto next to its own code
+    install_iam_enforcement()  # IAM enforced locally (infra/compute/iam): checks functions' calls
+    from infra.compute.stepfunctions import hooks as stepfunctions_hooks  # Step Functions on the clock
+
+    stepfunctions_hooks.install()
 
 
 def _hook_lambda() -> None:
@@ -220,6 +247,7 @@ def _hook_dynamodb() -> None:
 
     DynamoHandler.call_action = call_action  # type: ignore[method-assign]
     _hook_dynamodb_transactions()
+    _hook_dynamodb_query()
 
     from moto.core.responses import ActionResult
     from moto.dynamodb.responses import DynamoResult
@@ -312,6 +340,22 @@ def _hook_dynamodb_transactions() -> None:
     shim = _TableCopyShim(copy, Table)
     models.copy = shim  # type: ignore[assignment]
     original = models.DynamoDBBackend.transact_write_items
+    # moto writes a transaction's items one by one, each adding its stream record at once, and
+    # restores the items when a later condition fails: the records of a cancelled transaction
+    # would stay in the stream. Hold them back until the transaction succeeded (DynamoDB requests
+    # are serialized, so one buffer suffices).
+    from moto.dynamodb.models.table import StreamShard
+
+    original_add = StreamShard.add
+    held: list[tuple[Any, Any, Any]] | None = None
+
+    def add(shard: Any, old: Any, new: Any) -> None:
+        if held is None:
+            original_add(shard, old, new)
+        else:
+            held.append((shard, old, new))
+
+    StreamShard.add = add  # type: ignore[method-assign,assignment]
 
     def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
         snapshot = []
@@ -327,9 +371,14 @@ def _hook_dynamodb_transactions() -> None:
                 return original(self, transact_items)
             current = table.get_item(hash_value, range_value)
             snapshot.append((table, hash_value, range_value, copy.deepcopy(current)))
-        shim.snapshotting = True
+        nonlocal held
+        shim.snapshotting, held = True, []
         try:
-            return original(self, transact_items)
+            result = original(self, transact_items)
+            records, held = held, None
+            for shard, old, new in records:
+                original_add(shard, old, new)
+            return result
         except Exception:
             for table, hash_value, range_value, item in reversed(snapshot):
                 if range_value is None:
@@ -343,9 +392,31 @@ def _hook_dynamodb_transactions() -> None:
                     table.items[hash_value][range_value] = item
             raise
         finally:
-            shim.snapshotting = False
+            shim.snapshotting, held = False, None
 
     models.DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
+
+
+def _hook_dynamodb_query() -> None:
+    """A Query on a table's own key reads its partition: moto sorts every item of the table and
+    filters them by hash key on each Query, which makes it O(table size)."""
+    from moto.dynamodb.models.table import Table
+
+    original = Table.query
+
+    def query(self: Any, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
+        index_name = args[6] if len(args) > 6 else kwargs.get("index_name")
+        if index_name or hash_key is None or "all_items" in self.__dict__:
+            return original(self, hash_key, *args, **kwargs)
+        found = self.items.get(hash_key)
+        partition = [] if found is None else list(found.values()) if self.range_key_attr else [found]
+        self.all_items = lambda: partition  # the only items the base-table query keeps anyway
+        try:
+            return original(self, hash_key, *args, **kwargs)
+        finally:
+            del self.all_items
+
+    Table.query = query  # type: ignore[method-assign]
 
 
 def _without_none(value: Any) -> Any:

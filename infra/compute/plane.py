@@ -24,6 +24,8 @@ from infra.compute.executor import Executor, FunctionSpec, InvocationResult
 from infra.compute.functions import resolve_function, spec_from_moto
 from infra.compute.sources import SourceContext
 from infra.compute.sources.family import EventSources
+from infra.metering.meter import unmetered
+from infra.compute import stepfunctions  # Step Functions executions' waits (infra/compute/stepfunctions)
 
 ASYNC_RETRY_DELAYS = (60.0, 120.0)  # Lambda retries a failed asynchronous invocation twice
 
@@ -137,10 +139,12 @@ class ComputePlane:
         raise RuntimeError("the compute plane did not become idle (a message loop between functions?)")
 
     def in_flight(self) -> int:
-        """Pending asynchronous invocations and what the event sources have not handled yet."""
+        """Pending asynchronous invocations, what the event sources have not handled yet, and Step
+        Functions executions at work or due to go on."""
         with self._async_lock:
             pending = len(self._async)
-        return pending + self.sources.in_flight()
+        with unmetered():  # metering: the plane looking, not the architecture working
+            return pending + self.sources.in_flight() + stepfunctions.in_flight()
 
     def settle(self, max_seconds: float = 3600.0, step: float = 1.0, max_step: float = 30.0) -> float:
         """Run until nothing is in flight, advancing a virtual clock; returns virtual seconds used.
@@ -154,9 +158,12 @@ class ComputePlane:
         start = self.clock.now()
         self.run_until_idle()
         current = step
-        while self.in_flight() and self.clock.now() - start < max_seconds:
-            self.clock.advance(current)
+        while (busy := self.in_flight()) and self.clock.now() - start < max_seconds:
+            # Step Functions: straight to an execution's due time (a Wait state) when only they wait
+            self.clock.advance(stepfunctions.settle_step(current, self.clock.now(), busy > stepfunctions.in_flight(),
+                                                       start + max_seconds))
             current = step if self.run_until_idle() else min(current * 2, max_step)
+        stepfunctions.wait_quiet()  # Step Functions: executions woken by the last step have parked again
         return self.clock.now() - start
 
     # -- background mode -------------------------------------------------------------------

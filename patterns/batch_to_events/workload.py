@@ -136,7 +136,7 @@ def _report(cloud: Any, stack: Any, orders: list[dict[str, Any]], day: str, seen
     expected = {store: list(v) for store, v in expected_totals(orders, day).items()}
     return {"day": day, "orders": sum(well_formed(o) for o in orders), "malformed": sum(not well_formed(o) for o in orders),
             "window_seconds": window, "expected": expected, "ways": ways, "queues": queues,
-            "failed_async": len(cloud.plane.failed_async), "prices": {k: costs.PRICES[k] for k in ("as_of", "region")},
+            "failed_async": len(cloud.plane.failed_async), "prices": {"as_of": costs.PRICES.as_of, "region": costs.PRICES.region},
             "seconds": seconds}
 
 

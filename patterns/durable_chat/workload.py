@@ -16,9 +16,10 @@ from typing import Any, Callable
 
 from websockets.sync.client import connect
 
-from infra.workload import Invariant
+from infra.workload import Invariant, Observed, Operation
 from patterns.api_gateway.client import call
 
+OPERATION = Operation("chat message")
 MEMBERS = 4
 EACH = 5
 PUBLISHED = 2
@@ -71,7 +72,12 @@ def run(cloud: Any, stack: Any, progress: Callable[[str], None] = lambda message
             history = json.loads(late.recv(timeout=10))
     seconds = time.perf_counter() - started
     orders = [[(m["seq"], m["message"]) for m in got] for got in received]
-    return {"orders": orders, "expected": expected, "random": [(m["seq"], m["message"]) for m in alone],
+    seqs = [[seq for seq, _ in order] for order in orders]
+    observed = Observed(ordering="one order per room, the same for every member",
+                        duplicates=sum(len(s) - len(set(s)) for s in seqs),
+                        losses=sum(max(0, expected - len(set(s))) for s in seqs),
+                        isolated_failures=int(malformed.get("type") == "error"))
+    return {"operations": MEMBERS * EACH + PUBLISHED + 1, "observed": observed,"orders": orders, "expected": expected, "random": [(m["seq"], m["message"]) for m in alone],
             "published": [p.status for p in published], "malformed": malformed,
             "history": [m["seq"] for m in history.get("messages", [])], "seconds": seconds}
 

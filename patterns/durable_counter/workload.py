@@ -12,9 +12,10 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable
 
-from infra.workload import Invariant
+from infra.workload import Invariant, Observed, Operation
 from patterns.api_gateway.client import call
 
+OPERATION = Operation("increment")
 CLIENTS = 16
 PER_CLIENT = 10
 OTHER = 20
@@ -28,11 +29,14 @@ def run(cloud: Any, stack: Any, progress: Callable[[str], None] = lambda message
     base = base_url(cloud, stack)
     returned: dict[str, list[int]] = {"hits": [], "other": []}
     errors: list[str] = []
+    latencies_ms: list[float] = []
     lock = threading.Lock()
 
     def increment(name: str) -> None:
+        sent = time.perf_counter()
         answer = call("POST", f"{base}/counters/{name}/increment")
         with lock:
+            latencies_ms.append((time.perf_counter() - sent) * 1000)
             if answer.status == 200:
                 returned[name].append(answer.body["value"])
             else:
@@ -44,12 +48,20 @@ def run(cloud: Any, stack: Any, progress: Callable[[str], None] = lambda message
         jobs = ["hits"] * (CLIENTS * PER_CLIENT) + ["other"] * OTHER
         list(pool.map(increment, jobs[::2] + jobs[1::2]))
     seconds = time.perf_counter() - started
-    values = {name: call("GET", f"{base}/counters/{name}").body["value"] for name in returned}
+    read = {name: call("GET", f"{base}/counters/{name}") for name in returned}
+    values = {name: answer.body.get("value") if answer.status == 200 and isinstance(answer.body, dict) else None
+              for name, answer in read.items()}
+    errors += [f"reading {name}: {answer.status} {answer.body}" for name, answer in read.items() if values[name] is None]
     bad = call("GET", f"{base}/counters/{'x' * 200}")
     progress(f"read back {values}; a 200-character name answered {bad.status}")
+    increments = CLIENTS * PER_CLIENT + OTHER
+    repeats = sum(len(v) - len(set(v)) for v in returned.values())
     return {"values": values, "returned": {k: sorted(v) for k, v in returned.items()}, "errors": errors,
             "bad_name": {"status": bad.status, "error": (bad.body or {}).get("error", "")},
-            "seconds": seconds, "increments": CLIENTS * PER_CLIENT + OTHER}
+            "seconds": seconds, "increments": increments, "operations": increments, "latencies_ms": latencies_ms,
+            "observed": Observed(ordering="linearizable per counter (values 1..n)", duplicates=repeats,
+                                 losses=increments - sum(v or 0 for v in values.values()),
+                                 isolated_failures=int(bad.status == 400))}
 
 
 def outcome(result: dict[str, Any]) -> dict[str, Any]:

@@ -14,9 +14,10 @@ from typing import Any, Callable, Iterator
 
 from websockets.sync.client import connect
 
-from infra.workload import Invariant
+from infra.workload import Invariant, Observed, Operation
 from patterns.api_gateway.client import call
 
+OPERATION = Operation("generation")
 GLIDER = [[1, 0], [2, 1], [0, 2], [1, 2], [2, 2]]
 FRAMES = 4
 
@@ -76,7 +77,11 @@ def run(cloud: Any, stack: Any, progress: Callable[[str], None] = lambda message
         while refused.get("type") == "cells":
             refused = json.loads(bob.recv(timeout=10))
     common = min(len(seen_by_ann), len(seen_by_bob))
-    return {"room_listed": room in listed, "page_is_html": "<canvas" in str(page.body),
+    generations = [f["generation"] for f in seen_by_ann]
+    observed = Observed(ordering="generations in order, the same frames for both players",
+                        duplicates=len(generations) - len(set(generations)),
+                        isolated_failures=int(refused.get("type") == "error"))
+    return {"operations": max(1, len(seen_by_ann)), "observed": observed,"room_listed": room in listed, "page_is_html": "<canvas" in str(page.body),
             "placed": placed, "ann": seen_by_ann, "bob": seen_by_bob,
             "same_frames": seen_by_ann[:common] == seen_by_bob[:common] and common > 0,
             "refused": refused.get("type"), "seconds": time.perf_counter() - started}

@@ -13,8 +13,10 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from functions.file_conversion.fileconv import samples
-from infra.workload import Invariant
+from infra.metering import unmetered
+from infra.workload import Invariant, Observed, Operation
 
+OPERATION = Operation("upload")
 CONVERSIONS = ("thumbnail", "png-to-jpeg", "zip")
 
 
@@ -51,16 +53,21 @@ def run(cloud: Any, stack: Any, progress: Callable[[str], None] = lambda message
     progress("converting...")
     cloud.drain()
     elapsed = time.perf_counter() - started
-    outputs, failures = list_results(s3, output_bucket)
-    sqs = cloud.client("sqs")
-    dlq_depth = {
-        name: int(sqs.get_queue_attributes(QueueUrl=stack.outputs[f"{name}DLQUrl"],
-                                           AttributeNames=["ApproximateNumberOfMessages"])
-                  ["Attributes"]["ApproximateNumberOfMessages"])
-        for name in ("Thumbnail", "PngToJpeg", "Zip")
-    }
-    return {"uploads": [f.key for f in files], "outputs": outputs, "failures": failures,
-            "dlq": dlq_depth, "seconds": elapsed}
+    with unmetered():  # looking at what came out is not the pipeline's work
+        outputs, failures = list_results(s3, output_bucket)
+        sqs = cloud.client("sqs")
+        dlq_depth = {
+            name: int(sqs.get_queue_attributes(QueueUrl=stack.outputs[f"{name}DLQUrl"],
+                                               AttributeNames=["ApproximateNumberOfMessages"])
+                      ["Attributes"]["ApproximateNumberOfMessages"])
+            for name in ("Thumbnail", "PngToJpeg", "Zip")
+        }
+    result = {"uploads": [f.key for f in files], "outputs": outputs, "failures": failures,
+              "dlq": dlq_depth, "seconds": elapsed, "operations": len(files)}
+    lost, doubled = _ended(result)
+    result["observed"] = Observed(ordering="none promised (S3 -> SNS -> standard SQS)", duplicates=len(doubled),
+                                  losses=len(lost), isolated_failures=len(failures))
+    return result
 
 
 def outcome(result: dict[str, Any]) -> dict[str, Any]:
@@ -94,6 +101,16 @@ def summary_lines(result: dict[str, Any]) -> list[str]:
 def invariants(result: dict[str, Any]) -> list[Invariant]:
     """Conservation: every upload ends, for each conversion, in an output or a failure record
     (never both, never neither); nothing left in a DLQ."""
+    lost, doubled = _ended(result)
+    return [Invariant("every upload ends in an output or a failure record, per conversion", not lost,
+                      f"{len(result['uploads'])} uploads x {len(CONVERSIONS)} conversions"
+                      + (f"; none for {lost}" if lost else "")),
+            Invariant("no upload has both an output and a failure record", not doubled, ", ".join(doubled)),
+            Invariant("nothing left in a dead-letter queue", not any(result["dlq"].values()), str(result["dlq"]))]
+
+
+def _ended(result: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """(conversions of an upload that ended in nothing, those that ended in both an output and a failure)."""
     outputs = set(result["outputs"])
     failed = {(f["key"], f["conversion"]) for f in result["failures"]}
     stems = {key.rsplit(".", 1)[0] for key in outputs}
@@ -105,8 +122,4 @@ def invariants(result: dict[str, Any]) -> list[Invariant]:
         for conversion in CONVERSIONS:
             ended = produced[conversion] + ((key, conversion) in failed)
             (lost if ended == 0 else doubled if ended > 1 else []).append(f"{conversion} {key}")
-    return [Invariant("every upload ends in an output or a failure record, per conversion", not lost,
-                      f"{len(result['uploads'])} uploads x {len(CONVERSIONS)} conversions"
-                      + (f"; none for {lost}" if lost else "")),
-            Invariant("no upload has both an output and a failure record", not doubled, ", ".join(doubled)),
-            Invariant("nothing left in a dead-letter queue", not any(result["dlq"].values()), str(result["dlq"]))]
+    return lost, doubled

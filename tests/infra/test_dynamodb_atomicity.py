@@ -138,3 +138,37 @@ def test_cancelled_transaction_leaves_every_item_as_it_was(cloud, deploy):
 
     assert "Item" not in ddb.get_item(TableName=table, Key={"pk": {"S": "new"}})
     assert ddb.get_item(TableName=table, Key={"pk": {"S": "kept"}})["Item"]["count"] == {"N": "1"}
+
+
+def _stream_records(cloud: Any, stream_arn: str) -> list[dict[str, Any]]:
+    import boto3
+    from botocore.config import Config
+
+    streams = boto3.client("dynamodbstreams", config=Config(account_id_endpoint_mode="disabled"))
+    shard = streams.describe_stream(StreamArn=stream_arn)["StreamDescription"]["Shards"][0]["ShardId"]
+    iterator = streams.get_shard_iterator(StreamArn=stream_arn, ShardId=shard,
+                                          ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+    return streams.get_records(ShardIterator=iterator)["Records"]
+
+
+def test_cancelled_transaction_adds_no_stream_record_and_a_committed_one_adds_all(cloud):
+    ddb = cloud.client("dynamodb")
+    table = f"streamed-{uuid.uuid4().hex[:6]}"
+    stream_arn = ddb.create_table(
+        TableName=table, BillingMode="PAY_PER_REQUEST", AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"})["TableDescription"]["LatestStreamArn"]
+    ddb.put_item(TableName=table, Item={"pk": {"S": "taken"}})
+
+    with pytest.raises(ddb.exceptions.TransactionCanceledException):
+        ddb.transact_write_items(TransactItems=[
+            {"Put": {"TableName": table, "Item": {"pk": {"S": "written-then-undone"}}}},
+            {"Put": {"TableName": table, "Item": {"pk": {"S": "taken"}}, "ConditionExpression": "attribute_not_exists(pk)"}},
+        ])
+    ddb.transact_write_items(TransactItems=[
+        {"Put": {"TableName": table, "Item": {"pk": {"S": "first"}}}},
+        {"Put": {"TableName": table, "Item": {"pk": {"S": "second"}}}},
+    ])
+
+    keys = [r["dynamodb"]["Keys"]["pk"]["S"] for r in _stream_records(cloud, stream_arn)]
+    assert keys == ["taken", "first", "second"]

@@ -166,3 +166,27 @@ def test_botocores_own_requests_take_the_direct_way(cloud, table):
 
     environ = plain_moto_environ(sent[0].method, sent[0].url, sent[0].headers, sent[0].body)
     assert environ is not None and environ["HTTP_X_AMZ_TARGET"] == "DynamoDB_20120810.GetItem"
+
+
+def test_query_reads_only_its_partition_backwards_paged_and_filtered(cloud, table):
+    ddb = cloud.client("dynamodb")
+    for pk in ("a", "b", "c"):
+        for sk in range(1, 6):
+            ddb.put_item(TableName=table, Item={"pk": {"S": pk}, "sk": {"N": str(sk)}, "odd": {"BOOL": sk % 2 == 1}})
+
+    last = ddb.query(TableName=table, KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": {"S": "b"}},
+                     ScanIndexForward=False, Limit=1)
+    pages, start = [], None
+    while True:
+        page = ddb.query(TableName=table, KeyConditionExpression="pk = :p AND sk > :s", FilterExpression="odd = :t",
+                         ExpressionAttributeValues={":p": {"S": "c"}, ":s": {"N": "1"}, ":t": {"BOOL": True}},
+                         Limit=2, **({"ExclusiveStartKey": start} if start else {}))
+        pages.append([int(item["sk"]["N"]) for item in page["Items"]])
+        start = page.get("LastEvaluatedKey")
+        if not start:
+            break
+    none = ddb.query(TableName=table, KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": {"S": "z"}})
+
+    assert [(i["pk"]["S"], i["sk"]["N"]) for i in last["Items"]] == [("b", "5")]
+    assert [sk for page in pages for sk in page] == [3, 5]
+    assert none["Items"] == [] and none["Count"] == 0

@@ -16,7 +16,8 @@ from contextlib import contextmanager
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from fileconv import keys, limits
-from fileconv.conversion import ConvertedFile
+from fileconv.config import Settings
+from fileconv.conversion import ConvertedFile, SourceObject
 from fileconv.errors import DecompressionBomb, NotAnImage, TruncatedImage, WrongImageFormat
 
 # Formats Pillow may parse; anything else (EPS via Ghostscript, PSD, ...) is "not an image".
@@ -80,6 +81,12 @@ def encoded(img: Image.Image, image_format: str, source_key: str) -> ConvertedFi
         content_type=CONTENT_TYPES[image_format],
         relative_key=keys.with_extension(source_key, image_format),
     )
+
+
+def make_thumbnail(source: SourceObject, settings: Settings) -> ConvertedFile:
+    """The thumbnail conversion (the file-conversion pattern's, and the job-queue's thumbnail job)."""
+    with open_image(source.data, settings.max_image_pixels) as img:
+        return encoded(thumbnail(img, settings.thumbnail_size), thumbnail_format(img.format), source.key)
 
 
 def _identify(data: bytes) -> Image.Image:

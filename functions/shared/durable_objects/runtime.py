@@ -12,7 +12,7 @@ import threading
 import time
 from typing import Any
 
-_clients: dict[tuple[str, str | None, str | None], Any] = {}
+_clients: dict[tuple[str | None, ...], Any] = {}
 _lock = threading.Lock()
 
 
@@ -28,7 +28,9 @@ def client(service: str, endpoint_url: str | None = None) -> Any:
 
     import boto3
 
-    key = (service, endpoint_url or os.environ.get("AWS_ENDPOINT_URL"), os.environ.get("AWS_REGION"))
+    # keyed by the credentials too: functions sharing this module each sign with their own role
+    key = (service, endpoint_url or os.environ.get("AWS_ENDPOINT_URL"), os.environ.get("AWS_REGION"),
+           os.environ.get("AWS_ACCESS_KEY_ID"))
     with _lock:
         if key not in _clients:
             kwargs: dict[str, Any] = {"endpoint_url": endpoint_url} if endpoint_url else {}

@@ -27,6 +27,7 @@ from infra.compute.http.messages import HttpRequest, HttpResponse, error
 from infra.compute.http.model import Api
 from infra.compute.http.paths import split
 from infra.compute.http.vtl import TemplateRenderError
+from infra.metering.meter import METER
 
 log = logging.getLogger("infra.frontdoor")
 MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
@@ -108,6 +109,8 @@ class FrontDoor:
         if stage not in api.stages:
             return (error(403, "Forbidden", error_type="ForbiddenException") if api.kind == "REST"
                     else error(404, "Not Found"))
+        if api.kind != "WEBSOCKET":  # metering: a request API Gateway bills (infra/metering)
+            METER.add("apigateway/rest_requests" if api.kind == "REST" else "apigateway/http_requests")
         if api.kind == "WEBSOCKET":
             return error(426, "a WebSocket API: connect with a WebSocket client", [("Upgrade", "websocket")])
         if api.kind == "HTTP":

@@ -17,6 +17,8 @@ from urllib.parse import parse_qsl
 from botocore.exceptions import ClientError, ParamValidationError
 from botocore.model import Shape
 
+from infra.metering.meter import unmetered
+
 _BOTO_NAMES = {"states": "stepfunctions", "execute-api": "apigateway"}
 
 
@@ -57,7 +59,8 @@ def call(clients: Callable[[str], Any], uri: str, body: str, content_type: str) 
     if kind == "path" and service == "sqs" and "QueueUrl" not in params:
         account, _, queue = rest.partition("/")
         try:
-            params["QueueUrl"] = client.get_queue_url(QueueName=queue, QueueOwnerAWSAccountId=account)["QueueUrl"]
+            with unmetered():  # metering: API Gateway addresses the queue by path; no GetQueueUrl on AWS
+                params["QueueUrl"] = client.get_queue_url(QueueName=queue, QueueOwnerAWSAccountId=account)["QueueUrl"]
         except ClientError as exc:
             return _client_error(exc, form)
     model = client.meta.service_model

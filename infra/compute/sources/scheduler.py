@@ -15,6 +15,8 @@ from calendar import timegm
 from datetime import datetime
 from typing import Any, Callable
 
+from infra.metering.meter import METER, unmetered
+
 _AT = re.compile(r"at\((\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})\)$")
 
 
@@ -39,6 +41,12 @@ class ScheduleSource:
 
     def poll_once(self) -> int:
         """Fire every due schedule; returns how many fired."""
+        with unmetered():  # metering: looking for due schedules is the plane's work, not billed
+            fired = self._fire_due()
+        METER.add("scheduler/invocations", fired)  # metering: Scheduler bills each schedule fired
+        return fired
+
+    def _fire_due(self) -> int:
         fired = 0
         now = self.now()
         for page in self.scheduler.get_paginator("list_schedules").paginate(State="ENABLED"):

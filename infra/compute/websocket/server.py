@@ -15,6 +15,7 @@ describes it, ``delete_connection`` closes it, and a gone connection answers Gon
 from __future__ import annotations
 
 import json
+import math
 import threading
 import uuid
 from typing import Any, Callable
@@ -27,6 +28,8 @@ from infra.compute.websocket.apis import WebSocketApi, load_websocket_apis
 from infra.compute.websocket.events import (ConnectionInfo, connect_event, disconnect_event, message_event,
                                             new_connection_id)
 from infra.exceptions import ConnectionGoneError, ToolkitError
+from infra.metering.billing import WEBSOCKET_CHUNK, chunks
+from infra.metering.meter import METER
 
 MAX_MESSAGE_BYTES = 128 * 1024  # API Gateway's WebSocket message limit
 
@@ -119,6 +122,8 @@ class WebSocketFrontDoor:
         finally:
             with self._lock:
                 self._connections.pop(info.connection_id, None)
+            connected_minutes = (self.clock.now() * 1000 - info.connected_at_ms) / 60_000  # metering
+            METER.add("apigateway/websocket_connection_minutes", max(1, math.ceil(connected_minutes)))
             route = api.routes.get("$disconnect")
             if route is not None and route.function_arn is not None:
                 status = websocket.close_code if websocket.close_code is not None else 1006
@@ -128,6 +133,7 @@ class WebSocketFrontDoor:
     def _on_message(self, websocket: ServerConnection, api: WebSocketApi, info: ConnectionInfo,
                     message: str | bytes) -> None:
         text = message if isinstance(message, str) else message.decode("utf-8", "replace")
+        METER.add("apigateway/websocket_messages", chunks(len(text.encode("utf-8")), WEBSOCKET_CHUNK))  # metering
         key = api.select(text)
         route = api.routes.get(key) if key else None
         request_id = str(uuid.uuid4())
@@ -140,7 +146,9 @@ class WebSocketFrontDoor:
             websocket.send(json.dumps({"message": "Internal server error", "connectionId": info.connection_id,
                                        "requestId": request_id}))
         elif route.two_way and isinstance(result["payload"], dict) and result["payload"].get("body") is not None:
-            websocket.send(str(result["payload"]["body"]))
+            reply = str(result["payload"]["body"])
+            METER.add("apigateway/websocket_messages", chunks(len(reply.encode("utf-8")), WEBSOCKET_CHUNK))  # metering
+            websocket.send(reply)
 
     # -- the management API (apigatewaymanagementapi) ----------------------------------------
     def _connection(self, connection_id: str) -> tuple[ServerConnection, ConnectionInfo]:

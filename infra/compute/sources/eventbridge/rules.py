@@ -22,7 +22,7 @@ from infra.compute.sources import SourceContext
 from infra.compute.sources.eventbridge import schedules
 from infra.compute.sources.eventbridge.inputs import target_input
 from infra.compute.sources.eventbridge.patterns import EventPattern, compile_pattern
-from infra.compute.sources.eventbridge.targets import Deliverer, Delivery
+from infra.compute.sources.eventbridge.targets import Deliverer, Delivery, not_retried
 from infra.compute.sources.eventbridge.moto_events import event_time
 
 ENABLED_STATES = ("ENABLED", "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS")
@@ -140,7 +140,7 @@ class EventBridgeRules:
 
     def _failed(self, delivery: Delivery, error: Exception) -> None:
         now = self.ctx.now()
-        due = self.deliverer.retry_at(delivery, now)
+        due = None if not_retried(error) else self.deliverer.retry_at(delivery, now)
         if due is not None:
             delivery.due, delivery.attempt, delivery.seq = due, delivery.attempt + 1, next(self._seq)
             with self._lock:

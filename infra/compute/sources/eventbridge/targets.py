@@ -5,7 +5,8 @@ follow a function error); SQS (FIFO: the target's MessageGroupId, the event id a
 id), SNS and Step Functions (StartExecution) targets are called through their APIs. A delivery
 that fails (the queue or function is gone, the call is refused) is retried after 1, 2, 4 … up to
 300 s (the toolkit's back-off) until the target's RetryPolicy (185 attempts, 24 hours by default)
-runs out; then it goes to the target's DeadLetterConfig queue with EventBridge's attributes
+runs out; a target that does not exist or whose policy does not allow the delivery is not retried
+(as EventBridge does). Then the event goes to the target's DeadLetterConfig queue with EventBridge's attributes
 (RULE_ARN, TARGET_ARN, ERROR_CODE, ERROR_MESSAGE), or is kept in ``failed`` and reported.
 """
 
@@ -27,6 +28,13 @@ TARGET_SERVICES = ("lambda", "sqs", "sns", "states")
 
 class TargetDeliveryError(ToolkitError):
     """The target refused the delivery, or cannot be reached."""
+
+
+class TargetNotAuthorized(TargetDeliveryError):
+    """The target's resource policy (or a Step Functions target's role) does not let EventBridge
+    deliver: not retried, straight to the dead-letter queue, as EventBridge does."""
+
+    code = "NO_PERMISSIONS"
 
 
 @dataclass(order=True)
@@ -58,6 +66,7 @@ class Deliverer:
         """Hand the payload to the target; raises what the target answered when it failed."""
         target = delivery.target
         service, _, account, resource = arn_parts(target["Arn"])
+        _check_permission(delivery, service)
         if service == "lambda":
             self.ctx.clients("lambda").get_function(FunctionName=target["Arn"])  # it must exist to be invoked
             self.invoke_async(target["Arn"], _json_or_text(delivery.payload))
@@ -93,7 +102,7 @@ class Deliverer:
         arn = ((delivery.target.get("DeadLetterConfig") or {}).get("Arn"))
         if not arn:
             return False
-        code = getattr(error, "response", {}).get("Error", {}).get("Code", type(error).__name__)
+        code = getattr(error, "code", None) or getattr(error, "response", {}).get("Error", {}).get("Code", type(error).__name__)
         try:
             _, _, account, name = arn_parts(arn)
             sqs = self.ctx.clients("sqs")
@@ -106,6 +115,41 @@ class Deliverer:
         except Exception:  # noqa: BLE001 - the caller keeps the delivery in ``failed``
             return False
         return True
+
+
+_MISSING_TARGET_CODES = {"ResourceNotFoundException", "AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist",
+                         "NotFound", "StateMachineDoesNotExist"}
+
+
+def not_retried(error: Exception) -> bool:
+    """EventBridge does not retry a delivery the target's permissions refuse, or to a target gone."""
+    code = getattr(error, "response", {}).get("Error", {}).get("Code")
+    return isinstance(error, TargetNotAuthorized) or code in _MISSING_TARGET_CODES
+
+
+_RESOURCE_ACTIONS = {"lambda": "lambda:InvokeFunction", "sqs": "sqs:SendMessage", "sns": "sns:Publish"}
+
+
+def _check_permission(delivery: Delivery, service: str) -> None:
+    """With IAM enforced (infra/compute/iam), EventBridge delivers only where AWS would: the
+    function's, queue's or topic's policy allows events.amazonaws.com for this rule; a Step
+    Functions target names a role that may start the execution."""
+    from infra.compute.iam import enforcing
+    from infra.compute.iam.deliveries import role_may, service_may
+
+    if not enforcing():
+        return
+    arn = delivery.target["Arn"]
+    account = delivery.rule_arn.split(":")[4]
+    if service in _RESOURCE_ACTIONS:
+        if not service_may("events.amazonaws.com", _RESOURCE_ACTIONS[service], arn, delivery.rule_arn, account):
+            raise TargetNotAuthorized(f"the policy of {arn} does not allow events.amazonaws.com to perform "
+                                      f"{_RESOURCE_ACTIONS[service]} for {delivery.rule_arn}")
+    elif service == "states":
+        role = delivery.target.get("RoleArn")
+        if not role or not role_may(role, "eventbridge", "states:StartExecution", arn):
+            raise TargetNotAuthorized(f"a Step Functions target needs a RoleArn allowed states:StartExecution "
+                                      f"on {arn} (got {role or 'none'})")
 
 
 def _json_or_text(payload: str) -> Any:

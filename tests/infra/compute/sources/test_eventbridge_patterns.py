@@ -7,6 +7,7 @@ import json
 
 import pytest
 from botocore.exceptions import ClientError
+from eventbridge_queues import messages, queue_for_events
 
 from infra.compute.sources.eventbridge.patterns import EventPatternError, compile_pattern
 
@@ -78,9 +79,8 @@ def test_put_rule_answers_a_bad_pattern_with_invalid_event_pattern_exception(clo
 
 
 def test_put_events_refuses_malformed_entries_one_by_one_and_delivers_the_rest_once(cloud):
-    sqs, events = cloud.client("sqs"), cloud.client("events")
-    url = sqs.create_queue(QueueName="all-shop-events")["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    events = cloud.client("events")
+    url, arn = queue_for_events(cloud, "all-shop-events")
     events.put_rule(Name="all-shop", EventPattern=json.dumps({"source": ["shop"]}))
     events.put_targets(Rule="all-shop", Targets=[{"Id": "q", "Arn": arn}])
 
@@ -96,5 +96,4 @@ def test_put_events_refuses_malformed_entries_one_by_one_and_delivers_the_rest_o
     assert answer["FailedEntryCount"] == 3
     assert [e.get("ErrorCode") for e in answer["Entries"]] == [None, "MalformedDetail", "MalformedDetail",
                                                                  "InvalidArgument", None]
-    messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
-    assert sorted(json.loads(m["Body"])["detail"]["n"] for m in messages) == [1, 2]  # once each, by the plane
+    assert sorted(json.loads(m["Body"])["detail"]["n"] for m in messages(cloud, url)) == [1, 2]  # once each, by the plane

@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 
 import pytest
 from botocore.exceptions import ClientError
+from eventbridge_queues import messages, queue_for_events
 
 from infra.compute.sources.eventbridge.schedules import ScheduleExpressionError, parse
 
@@ -53,21 +54,6 @@ def test_expressions_eventbridge_refuses_are_refused(expression):
         parse(expression)
 
 
-def queue(cloud, name: str = "ticks") -> tuple[str, str]:
-    sqs = cloud.client("sqs")
-    url = sqs.create_queue(QueueName=name)["QueueUrl"]
-    return url, sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-
-
-def received(cloud, url: str) -> list[dict]:
-    sqs, got = cloud.client("sqs"), []
-    while messages := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
-        got += [json.loads(m["Body"]) for m in messages]
-        sqs.delete_message_batch(QueueUrl=url, Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]}
-                                                        for i, m in enumerate(messages)])
-    return got
-
-
 def scheduled_rule(cloud, name: str, expression: str, target_arn: str, **kwargs) -> str:
     events = cloud.client("events")
     arn = events.put_rule(Name=name, ScheduleExpression=expression, **kwargs)["RuleArn"]
@@ -76,15 +62,15 @@ def scheduled_rule(cloud, name: str, expression: str, target_arn: str, **kwargs)
 
 
 def test_a_rate_rule_fires_every_period_from_its_creation_with_the_scheduled_event(cloud, tick):
-    url, arn = queue(cloud)
+    url, arn = queue_for_events(cloud, "ticks")
     created = cloud.clock.now()
     rule_arn = scheduled_rule(cloud, "every-five", "rate(5 minutes)", arn)
 
     tick(299)
-    assert received(cloud, url) == []
+    assert [json.loads(m["Body"]) for m in messages(cloud, url)] == []
     tick(1)
     tick(600)
-    events = received(cloud, url)
+    events = [json.loads(m["Body"]) for m in messages(cloud, url)]
     assert [e["time"] for e in events] == [datetime.fromtimestamp(created + s, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
                                            for s in (300, 600, 900)]
     assert all(e["source"] == "aws.events" and e["detail-type"] == "Scheduled Event" and e["detail"] == {}
@@ -93,44 +79,44 @@ def test_a_rate_rule_fires_every_period_from_its_creation_with_the_scheduled_eve
 
 
 def test_a_cron_rule_fires_at_its_minute_on_the_clock(cloud, tick):
-    url, arn = queue(cloud)
+    url, arn = queue_for_events(cloud, "ticks")
     cloud.plane.clock.advance(86400 - cloud.clock.now() % 86400)  # midnight UTC
     scheduled_rule(cloud, "nightly", "cron(5 0 * * ? *)", arn)
 
     tick(4 * 60)
-    assert received(cloud, url) == []
+    assert [json.loads(m["Body"]) for m in messages(cloud, url)] == []
     tick(60)
-    assert [e["time"][11:] for e in received(cloud, url)] == ["00:05:00Z"]
+    assert [e["time"][11:] for e in [json.loads(m["Body"]) for m in messages(cloud, url)]] == ["00:05:00Z"]
     tick(86400)
-    assert len(received(cloud, url)) == 1
+    assert len([json.loads(m["Body"]) for m in messages(cloud, url)]) == 1
 
 
 def test_drain_does_not_wait_for_a_schedule_and_advancing_the_clock_fires_it(cloud, tick):
-    url, arn = queue(cloud)
+    url, arn = queue_for_events(cloud, "ticks")
     scheduled_rule(cloud, "forever", "rate(1 hour)", arn)
 
     cloud.drain()  # returns although the rule re-arms forever
-    assert cloud.plane.in_flight() == 0 and received(cloud, url) == []
+    assert cloud.plane.in_flight() == 0 and [json.loads(m["Body"]) for m in messages(cloud, url)] == []
     tick(3 * 3600)
-    assert len(received(cloud, url)) == 3
+    assert len([json.loads(m["Body"]) for m in messages(cloud, url)]) == 3
 
 
 def test_a_disabled_rule_never_fires_and_fires_again_from_when_it_is_enabled(cloud, tick):
-    url, arn = queue(cloud)
+    url, arn = queue_for_events(cloud, "ticks")
     scheduled_rule(cloud, "paused", "rate(10 minutes)", arn, State="DISABLED")
     tick(3600)
-    assert received(cloud, url) == []
+    assert [json.loads(m["Body"]) for m in messages(cloud, url)] == []
 
     cloud.client("events").enable_rule(Name="paused")
     enabled = cloud.clock.now()
     tick(599)
-    assert received(cloud, url) == []
+    assert [json.loads(m["Body"]) for m in messages(cloud, url)] == []
     tick(1)
-    assert [e["time"] for e in received(cloud, url)] == [
+    assert [e["time"] for e in [json.loads(m["Body"]) for m in messages(cloud, url)]] == [
         datetime.fromtimestamp(enabled + 600, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")]
     cloud.client("events").disable_rule(Name="paused")
     tick(3600)
-    assert received(cloud, url) == []
+    assert [json.loads(m["Body"]) for m in messages(cloud, url)] == []
 
 
 def test_put_rule_refuses_a_bad_schedule_as_eventbridge_does(cloud):

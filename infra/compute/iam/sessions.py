@@ -1,0 +1,78 @@
+"""Role session credentials for functions, as Lambda gives them.
+
+Lambda runs a function with temporary credentials of its execution role (an STS role session
+named after the function): AWS_ACCESS_KEY_ID (ASIA...), AWS_SECRET_ACCESS_KEY and
+AWS_SESSION_TOKEN. Here each (role, function) gets such a set; the access key id identifies the
+session when the handler's boto3 calls reach moto in this process.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import threading
+from typing import Any
+
+from infra.compute.iam.policy import Principal
+
+_by_key: dict[str, Principal] = {}
+_lock = threading.Lock()
+
+
+def session_arn(role_arn: str, session_name: str) -> str:
+    """arn:aws:iam::ACCOUNT:role/path/Name -> arn:aws:sts::ACCOUNT:assumed-role/Name/session."""
+    prefix, _, rest = role_arn.partition(":role/")
+    account = prefix.split(":")[4]
+    partition = prefix.split(":")[1]
+    return f"arn:{partition}:sts::{account}:assumed-role/{rest.rsplit('/', 1)[-1]}/{session_name}"
+
+
+def role_session_environment(role_arn: str, session_name: str) -> dict[str, str]:
+    """The credential variables for a session of ``role_arn`` named ``session_name``."""
+    digest = hashlib.sha256(f"{role_arn}\n{session_name}".encode()).digest()
+    key_id = "ASIA" + base64.b32encode(digest).decode()[:16]
+    principal = Principal(arn=session_arn(role_arn, session_name), role_arn=role_arn,
+                          account=role_arn.split(":")[4])
+    with _lock:
+        _by_key[key_id] = principal
+    return {
+        "AWS_ACCESS_KEY_ID": key_id,
+        "AWS_SECRET_ACCESS_KEY": base64.b32encode(digest[8:]).decode()[:40],
+        "AWS_SESSION_TOKEN": "toolkit-role-session/" + base64.urlsafe_b64encode(digest).decode(),
+    }
+
+
+def principal_for(access_key_id: str) -> Principal | None:
+    """The role session an access key id belongs to (None: not a function's credentials)."""
+    return _by_key.get(access_key_id)
+
+
+_default_sessions: dict[str, Any] = {}
+
+
+def install_default_sessions() -> None:
+    """``boto3.client(...)`` uses one default session per process, which resolves credentials
+    once: the first function to call it would sign every other function's calls. On Lambda each
+    function has its own process; here a handler running with role session credentials gets a
+    default session of its own (one per session key)."""
+    import os
+
+    import boto3
+
+    original = boto3._get_default_session
+
+    def _get_default_session() -> Any:
+        key_id = os.environ.get("AWS_ACCESS_KEY_ID", "")
+        if key_id not in _by_key:
+            return original()
+        session = _default_sessions.get(key_id)
+        if session is None:
+            # the process's models, already loaded, are shared: a new session costs ~40 ms, not ~100
+            import botocore.session
+
+            core = botocore.session.Session()
+            core.register_component("data_loader", original()._session.get_component("data_loader"))
+            session = _default_sessions[key_id] = boto3.session.Session(botocore_session=core)
+        return session
+
+    boto3._get_default_session = _get_default_session

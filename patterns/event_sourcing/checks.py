@@ -1,0 +1,50 @@
+"""The ledger's invariants, checked against a model written independently of the domain code: given
+the order in which the store recorded each account's transactions, what must every event and every
+balance be?"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any, Mapping
+
+from functions.event_sourcing.ledger.domain import AccountState, Command, Event
+
+
+def invariants(accepted: Mapping[str, Command], events: list[Event],
+               live: Mapping[str, AccountState]) -> dict[str, bool]:
+    """``accepted``: each distinct transaction API Gateway accepted, by transactionId."""
+    by_account: dict[str, list[Event]] = {}
+    for event in sorted(events, key=lambda e: (e["account"], e["version"])):
+        by_account.setdefault(event["account"], []).append(event)
+    recorded = Counter(e["transactionId"] for e in events)
+    return {
+        "versions 1..n without gaps": all([e["version"] for e in log] == list(range(1, len(log) + 1))
+                                          for log in by_account.values()),
+        "no transaction applied twice": all(n == 1 for n in recorded.values()),
+        "every accepted transaction recorded": set(recorded) == set(accepted),
+        "balances follow the model": all(_follows_model(log, accepted) for log in by_account.values()),
+        "read model equals the event store": {a: {"balance": log[-1]["balance"], "version": log[-1]["version"]}
+                                              for a, log in by_account.items()} == dict(live),
+    }
+
+
+def _follows_model(log: list[Event], accepted: Mapping[str, Command]) -> bool:
+    balance = 0
+    for event in log:
+        sent = accepted.get(event["transactionId"])
+        if sent is None or (sent["account"], sent["amount"]) != (event["account"], event["amount"]):
+            return False
+        if sent["type"] == "deposit":
+            expected, balance = "Deposited", balance + sent["amount"]
+        elif sent["amount"] > balance:
+            expected = "WithdrawalRejected"
+        else:
+            expected, balance = "Withdrawn", balance - sent["amount"]
+        if (event["type"], event["balance"]) != (expected, balance):
+            return False
+    return True
+
+
+def failed(result: Mapping[str, Any]) -> list[str]:
+    """The names of the invariants a workload result breaks."""
+    return [name for name, held in result["invariants"].items() if not held]
