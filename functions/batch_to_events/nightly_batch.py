@@ -5,14 +5,12 @@ re-run); a re-run of the same day writes the same totals (puts, not additions)."
 
 from __future__ import annotations
 
-import os
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-import boto3
 from aws_lambda_powertools import Logger
 from boto3.dynamodb.conditions import Key
-from daily_sales import RejectedOrder, orders_table, parse_order
+from daily_sales import RejectedOrder, orders_table, parse_order, totals_table
 
 logger = Logger(service="batch-to-events")
 
@@ -45,7 +43,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         if "LastEvaluatedKey" not in page:
             break
         query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-    table = boto3.resource("dynamodb").Table(os.environ["TOTALS_TABLE"])
+    table = totals_table()
     with table.batch_writer() as batch:
         for store, (cents, count) in sums.items():
             batch.put_item(Item={"way": "batch", "key": f"{day}#{store}", "total_cents": cents, "orders": count})

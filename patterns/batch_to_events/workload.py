@@ -19,6 +19,7 @@ from typing import Any, Callable
 import boto3
 
 from infra.compute.sources.eventbridge import schedules
+from infra.compute.sources.failures import iso_time  # the window start as Lambda's tumbling-window event gives it
 from infra.exceptions import ToolkitError
 from infra.workload import Invariant
 from patterns.batch_to_events import costs
@@ -30,12 +31,6 @@ ORDERS_PER_DAY = 300  # a small chain's day; each order is a step of the clock (
 WAYS = ("batch", "windows", "events")
 FUNCTIONS = {"batch": "NightlyBatchFunctionName", "windows": "WindowTotalsFunctionName",
              "events": "OrderEventsFunctionName"}
-
-
-def _iso(seconds: float) -> str:
-    from infra.compute.sources.failures import iso_time
-
-    return iso_time(seconds)
 
 
 def run(cloud: Any, stack: Any, progress: Callable[[str], None] = lambda message: None,
@@ -59,7 +54,7 @@ def run(cloud: Any, stack: Any, progress: Callable[[str], None] = lambda message
     seen = Visibility(totals, day)
     steps = sorted({o["at"] for o in orders} | {(o["at"] // window + 1) * window + 1 for o in orders} | {batch_at + 1})
     progress(f"{day}: {len(orders)} orders ({sum(not well_formed(o) for o in orders)} malformed) at their times, "
-             f"{window} s windows, the nightly batch at {_iso(batch_at)}")
+             f"{window} s windows, the nightly batch at {iso_time(batch_at)}")
     by_time: dict[float, list[dict[str, Any]]] = {}
     for order in orders:
         by_time.setdefault(order["at"], []).append(order)
@@ -71,7 +66,7 @@ def run(cloud: Any, stack: Any, progress: Callable[[str], None] = lambda message
             shard = kinesis.put_record(StreamName=stack.outputs["OrdersStreamName"], Data=json.dumps(order).encode(),
                                        PartitionKey=order["order_id"])["ShardId"]
             if well_formed(order):
-                seen.arrive(order["order_id"], step, _iso(step // window * window), shard)
+                seen.arrive(order["order_id"], step, iso_time(step // window * window), shard)
         before = _invocations(cloud, stack)
         plane.run_until_idle()
         after = _invocations(cloud, stack)
