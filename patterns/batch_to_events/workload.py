@@ -21,11 +21,12 @@ import boto3
 from infra.compute.sources.eventbridge import schedules
 from infra.compute.sources.failures import iso_time  # the window start as Lambda's tumbling-window event gives it
 from infra.exceptions import ToolkitError
-from infra.workload import Invariant
+from infra.workload import Invariant, Operation
 from patterns.batch_to_events import costs
 from patterns.batch_to_events.observe import Visibility, handler_seconds, peak_concurrency, rejected_by, totals_of
 from patterns.batch_to_events.orders import DAY, day_of_orders, expected_totals, well_formed
 
+OPERATION = Operation("order totalled", differs="each order totalled three ways at once: batch, windows, events")
 NEEDS_VIRTUAL_CLOCK = True  # run drives the plane's clock through a day: embedded only
 ORDERS_PER_DAY = 300  # a small chain's day; each order is a step of the clock (≈40 ms of wall time)
 WAYS = ("batch", "windows", "events")
@@ -129,7 +130,7 @@ def _report(cloud: Any, stack: Any, orders: list[dict[str, Any]], day: str, seen
                         ["Attributes"]["ApproximateNumberOfMessages"])
               for name in ("FailedBatchesQueueUrl", "ScheduleDeadLetterQueueUrl")}
     expected = {store: list(v) for store, v in expected_totals(orders, day).items()}
-    return {"day": day, "orders": sum(well_formed(o) for o in orders), "malformed": sum(not well_formed(o) for o in orders),
+    return {"day": day, "operations": len(orders), "orders": sum(well_formed(o) for o in orders), "malformed": sum(not well_formed(o) for o in orders),
             "window_seconds": window, "expected": expected, "ways": ways, "queues": queues,
             "failed_async": len(cloud.plane.failed_async), "prices": {"as_of": costs.PRICES.as_of, "region": costs.PRICES.region},
             "seconds": seconds}
