@@ -163,7 +163,7 @@ def test_a_rule_whose_target_the_plane_cannot_reach_fails_the_deploy_naming_it(c
         cloud.deploy("bad", template=template, stack_name="bad-target")
 
 
-def test_a_rule_in_up_delivers_put_events_and_fires_its_schedule_on_the_wall_clock(eventually):
+def test_a_rule_in_up_delivers_put_events_on_the_wall_clock(eventually):
     from test_sources_on_up import _free_port  # the stream sources' own helper, beside this file
 
     from infra import server
