@@ -193,6 +193,7 @@ class Executor:
 
     def invoke(self, spec: FunctionSpec, event: Any) -> InvocationResult:
         request_id = str(uuid.uuid4())
+        started_at = self.clock.now()  # on the plane's clock (virtual in tests and runs)
         env, cold = self._take_environment(spec)
         log = io.StringIO()
         done = threading.Event()
@@ -234,7 +235,7 @@ class Executor:
             payload, error = outcome.get("payload"), None
             self._return_environment(spec, env)
         logs = self._lambda_log(request_id, spec, log.getvalue(), duration_ms, cold)
-        self._record(spec, request_id, error, _error_text(payload) if error else None, duration_ms, cold)
+        self._record(spec, request_id, error, _error_text(payload) if error else None, duration_ms, cold, started_at)
         if self.log_sink is not None:
             # Wall time: CloudWatch Logs rejects (silently) events stamped over 2 h ahead of real
             # time, which a virtual clock can easily be; S3 and SNS events carry wall time too.
@@ -275,9 +276,9 @@ class Executor:
         return f"START RequestId: {request_id} Version: $LATEST\n{output}END RequestId: {request_id}\n{report}\n"
 
     def _record(self, spec: FunctionSpec, request_id: str, error: str | None, error_text: str | None,
-                duration_ms: float, cold: bool) -> None:
+                duration_ms: float, cold: bool, started_at: float) -> None:
         record = {"function": spec.name, "request_id": request_id, "error": error, "error_text": error_text,
-                  "duration_ms": duration_ms, "cold_start": cold}
+                  "duration_ms": duration_ms, "cold_start": cold, "started_at": started_at}
         with self._lock:
             self.invocations.append(record)
             if len(self.invocations) >= 2 * self.history_limit:

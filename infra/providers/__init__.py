@@ -7,7 +7,7 @@ merge it below.
 
 from __future__ import annotations
 
-from infra.providers import apigateway, apigatewayv2, cloudfront, core, kinesis, stepfunctions
+from infra.providers import apigateway, apigatewayv2, cloudfront, core, events, kinesis, stepfunctions
 from infra.providers.base import Created, DeployContext, Provider
 
 PROVIDERS: dict[str, Provider] = {
@@ -17,6 +17,7 @@ PROVIDERS: dict[str, Provider] = {
     **stepfunctions.PROVIDERS,
     **kinesis.PROVIDERS,
     **cloudfront.PROVIDERS,
+    **events.PROVIDERS,
 }
 
 __all__ = ["PROVIDERS", "Created", "DeployContext", "Provider"]

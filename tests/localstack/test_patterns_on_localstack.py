@@ -90,6 +90,9 @@ def test_pattern_on_localstack_has_the_outcome_it_has_embedded(endpoint, pattern
         pytest.skip(KNOWN_BROKEN[pattern])
     skip_without_paid_features(endpoint, pattern)
     workload = registry.get(pattern).workload()
+    if getattr(workload, "NEEDS_VIRTUAL_CLOCK", False):
+        pytest.skip(f"{pattern}'s workload simulates a day on the embedded target's virtual clock; "
+                    f"tests/localstack/test_{registry.get(pattern).folder.name}_on_localstack.py checks it here")
     with Cloud.embedded() as cloud:
         embedded, _ = run_pattern(cloud, pattern)
 

@@ -114,6 +114,9 @@ def install_moto_hooks() -> None:
     """Every kind switches off moto's own shortcut for its source (moto_hooks.install calls this)."""
     for kind in kinds().values():
         kind.install_moto_hooks()
+    from infra.compute.sources.eventbridge import moto_events  # EventBridge rules: not a mapping kind
+
+    moto_events.install_moto_hooks()
 
 
 def enabled(esm: dict[str, Any]) -> bool:

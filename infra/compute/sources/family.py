@@ -1,5 +1,5 @@
 """The compute plane's event sources: every enabled mapping through its source kind, plus
-EventBridge Scheduler's one-time schedules.
+EventBridge Scheduler's one-time schedules and EventBridge rules (eventbridge/: schedules, PutEvents).
 
 The plane asks this family, never a particular source: ``refresh()`` follows the control plane's
 mappings, ``poll_once()`` delivers what is due, ``in_flight()`` counts what is left (drain and
@@ -13,6 +13,7 @@ import threading
 from typing import Any, Callable
 
 from infra.compute.sources import EventSource, SourceContext, enabled, kind_for
+from infra.compute.sources.eventbridge.rules import EventBridgeRules
 from infra.compute.sources.scheduler import ScheduleSource
 
 IDLE_WAIT_SECONDS = 0.02  # a background worker that found nothing looks again after this
@@ -33,6 +34,7 @@ class EventSources:
         self.runs_mappings = False  # set by the plane that is moto's compute plane (embedded, up)
         self._invoke_async = invoke_async
         self._schedules: ScheduleSource | None = None
+        self.rules = EventBridgeRules(ctx, invoke_async, report)  # fired only where runs_mappings
         self._spawn: Callable[[Callable[[], None]], None] | None = None
         self._stop: threading.Event | None = None
         self._lock = threading.Lock()
@@ -105,14 +107,16 @@ class EventSources:
     def fire_schedules(self) -> int:
         if self._schedules is None:
             self._schedules = ScheduleSource(self.ctx.clients("scheduler"), self._invoke_async, self.ctx.now)
-        return self._schedules.poll_once()
+        return self._schedules.poll_once() + (self.rules.poll_once() if self.runs_mappings else 0)
 
     def in_flight(self) -> int:
-        """Records the sources have not handled yet (schedules are not waited for: they may re-arm)."""
-        return sum(source.in_flight() for source in list(self.mappings.values()))
+        """Records the sources have not handled yet, EventBridge events not yet delivered (schedules
+        are not waited for: they may re-arm)."""
+        return sum(source.in_flight() for source in list(self.mappings.values())) + self.rules.in_flight()
 
     def next_deadline(self) -> float | None:
         deadlines = [d for d in (s.next_deadline() for s in list(self.mappings.values())) if d is not None]
+        deadlines += [d for d in (self.rules.next_deadline(),) if d is not None]
         return min(deadlines) if deadlines else None
 
     # -- background mode --------------------------------------------------------------------
