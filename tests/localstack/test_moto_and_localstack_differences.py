@@ -34,7 +34,8 @@ AWKWARD_KEY = "in/a b+c é ü.png"  # a space, a plus sign and unicode
 
 @pytest.fixture(scope="module")
 def clouds(endpoint: str) -> Iterator[dict[str, Cloud]]:
-    embedded = Cloud.embedded()
+    # the probes compare the wire formats; LocalStack does not enforce IAM, so neither does the moto side
+    embedded = Cloud.embedded(enforce_iam=False)
     try:
         with Cloud.remote("localstack", endpoint) as localstack:
             yield {"moto": embedded, "localstack": localstack}
