@@ -79,6 +79,7 @@ class ComputePlane:
         if moto_hooks.active() is self:
             moto_hooks.activate(None)
             publish(None)
+            stepfunctions.forget_clients()  # Step Functions: Task clients belong to this plane's mock
         self.executor.shutdown()
 
     def now(self) -> float:

@@ -29,6 +29,13 @@ def settle_step(step: float, now: float, others_in_flight: bool, until: float) -
     return max(0.0, min(step if others_in_flight else due - now, due - now, until - now))
 
 
+def forget_clients() -> None:
+    """Drop the Task integrations' reused clients (a closing plane: the next one has its own mock)."""
+    from infra.compute.stepfunctions.hooks import TASK_CLIENTS
+
+    TASK_CLIENTS.clear()
+
+
 def wait_quiet(timeout: float = 60.0) -> bool:
     """Wake executions whose due time has come, then wait (real time) until none is at work."""
     PARKING.nudge()

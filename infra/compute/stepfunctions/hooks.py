@@ -203,6 +203,10 @@ def _hook_parse_once() -> None:
         lru_cache(maxsize=128)(AmazonStateLanguageParser.parse))
 
 
+TASK_CLIENTS: dict[tuple[Any, ...], Any] = {}  # emptied when a compute plane closes: the next cloud's
+#                                                moto mock must not answer through the last one's clients
+
+
 def _hook_client_reuse() -> None:
     import pkgutil
     import threading
@@ -212,7 +216,7 @@ def _hook_client_reuse() -> None:
     from moto.stepfunctions.parser.asl.utils import boto_client
 
     original = boto_client.boto_client_for
-    clients: dict[tuple[Any, ...], Any] = {}
+    clients = TASK_CLIENTS
     lock = threading.Lock()
 
     def boto_client_for(region: str, service: str, state_credentials: Any = None) -> Any:
