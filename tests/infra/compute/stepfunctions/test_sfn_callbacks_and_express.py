@@ -9,6 +9,7 @@ import time
 import pytest
 from botocore.exceptions import ClientError
 
+from infra.compute import stepfunctions
 from state_machines import lambda_task
 
 
@@ -66,7 +67,7 @@ def test_heartbeats_keep_a_task_alive_and_a_missed_heartbeat_times_it_out_on_the
     for _ in range(3):  # 150 s of work, a heartbeat every 50 s
         cloud.clock.advance(50)
         sfn.send_task_heartbeat(taskToken=token)
-    time.sleep(0.1)
+    stepfunctions.wait_quiet()  # whatever the clock woke has run and parked again
     assert described(execution)["status"] == "RUNNING"
     cloud.clock.advance(61)
     assert eventually(lambda: described(execution)["status"] == "FAILED")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 
+from infra.compute import stepfunctions
 from state_machines import lambda_task
 
 
@@ -42,7 +43,7 @@ def test_a_waiting_execution_counts_as_in_flight_until_its_due_time(cloud, machi
 def test_a_wait_state_on_the_virtual_clock_does_not_move_until_the_clock_does(cloud, machine, start, described,
                                                                               eventually):
     execution = start(machine({"StartAt": "Hold", "States": {"Hold": {"Type": "Wait", "Seconds": 30, "End": True}}}))
-    time.sleep(0.2)  # real time passes; virtual time does not (checking it stays put)
+    stepfunctions.wait_quiet()  # the execution has parked at its Wait; virtual time has not moved
     assert described(execution)["status"] == "RUNNING"
     cloud.clock.advance(30)
     assert eventually(lambda: described(execution)["status"] == "SUCCEEDED")
@@ -96,7 +97,7 @@ def test_task_timeout_seconds_is_reached_on_the_clock(cloud, machine, start, des
     cloud.drain()  # a callback wait is not in flight: drain does not time it out
     assert described(execution)["status"] == "RUNNING"
     cloud.clock.advance(299)
-    time.sleep(0.1)
+    stepfunctions.wait_quiet()  # whatever the clock woke has run and parked again
     assert described(execution)["status"] == "RUNNING"
     cloud.clock.advance(2)
     assert eventually(lambda: described(execution)["status"] == "FAILED")
