@@ -27,6 +27,7 @@ from typing import Any, Callable, TypedDict
 
 from infra.compute import iam
 from infra.compute.clock import Clock
+from infra.compute import isolation
 from infra.compute.isolation import isolated, process_environ
 
 
@@ -175,9 +176,15 @@ class Executor:
         self.history_limit = history_limit
         self.totals: dict[str, FunctionTotals] = {}
         self.watchers: list[Callable[[dict[str, Any]], None]] = []  # told of each invocation as it ends
+        isolation.install()  # per-invocation os.environ and output, until shutdown()
+        self._installed = True
 
     def shutdown(self) -> None:
         self._workers.shutdown(wait=False, cancel_futures=True)
+        with self._lock:
+            installed, self._installed = self._installed, False
+        if installed:
+            isolation.uninstall()
 
     def _take_environment(self, spec: FunctionSpec) -> tuple[_Environment, bool]:
         key = f"{spec.name}:{spec.code_sha256}"

@@ -1,9 +1,11 @@
 """Per-invocation environment variables and output capture for handlers sharing one process.
 
 Lambda gives each function its own environment and its own stdout. Here handlers run on threads
-of one process, so ``os.environ`` and ``sys.stdout``/``sys.stderr`` are replaced (once) by views
-that look at the current thread: a thread running an invocation sees its function's variables
-and writes into its invocation's log buffer; every other thread sees the process as before.
+of one process, so while a compute plane runs handlers (``install()`` ... ``uninstall()``, counted:
+each executor installs on creation and uninstalls when shut down), ``os.environ`` and
+``sys.stdout``/``sys.stderr`` are views that look at the current thread: a thread running an
+invocation sees its function's variables and writes into its invocation's log buffer; every other
+thread sees the process as before. When the last executor is shut down, the originals are back.
 """
 
 from __future__ import annotations
@@ -117,7 +119,7 @@ class InvocationLogHandler(logging.Handler):
             self.handleError(record)
 
 
-_snapshot: tuple[int, int, dict[str, str]] | None = None  # (version, size, the process's variables)
+_snapshot: tuple[ThreadEnviron, int, int, dict[str, str]] | None = None  # (view, version, size, variables)
 
 
 def process_environ() -> dict[str, str]:
@@ -129,33 +131,80 @@ def process_environ() -> dict[str, str]:
     if not isinstance(environ, ThreadEnviron):
         return dict(environ)
     snapshot = _snapshot
-    if snapshot is None or snapshot[0] != environ.version or snapshot[1] != len(environ.base):
-        snapshot = _snapshot = (environ.version, len(environ.base), dict(environ.base))
-    return dict(snapshot[2])
+    if (snapshot is None or snapshot[0] is not environ or snapshot[1] != environ.version
+            or snapshot[2] != len(environ.base)):
+        snapshot = _snapshot = (environ, environ.version, len(environ.base), dict(environ.base))
+    return dict(snapshot[3])
+
+
+class NotInstalled(RuntimeError):
+    """``isolated()`` was used while no compute plane holds the per-thread views installed."""
 
 
 _install_lock = threading.Lock()
+_installs = 0  # how many holders (executors) want the views installed
 _log_handler = InvocationLogHandler()
 
 
-def _ensure_installed() -> None:
+def install() -> None:
+    """Put the per-thread views in place of ``os.environ``, ``sys.stdout`` and ``sys.stderr`` (and
+    Lambda's log handler on the root logger); counted, so each ``install()`` needs its ``uninstall()``."""
+    global _installs
     with _install_lock:
-        if not isinstance(os.environ, ThreadEnviron):
-            os.environ = ThreadEnviron(os.environ)  # type: ignore[assignment]
-        if not isinstance(sys.stdout, ThreadStream):
-            sys.stdout = ThreadStream(sys.stdout, "stdout")
-        if not isinstance(sys.stderr, ThreadStream):
-            sys.stderr = ThreadStream(sys.stderr, "stderr")
-        root = logging.getLogger()
-        if _log_handler not in root.handlers:
-            root.addHandler(_log_handler)
+        _installs += 1
+        _put_views_in_place()
+
+
+def _put_views_in_place() -> None:
+    """(Under the lock.) Also after someone else replaced a stream while installed (pytest's output
+    capture does between a test's phases): the views wrap whatever the process has now."""
+    if not isinstance(os.environ, ThreadEnviron):
+        os.environ = ThreadEnviron(os.environ)  # type: ignore[assignment]
+    if not isinstance(sys.stdout, ThreadStream):
+        sys.stdout = ThreadStream(sys.stdout, "stdout")
+    if not isinstance(sys.stderr, ThreadStream):
+        sys.stderr = ThreadStream(sys.stderr, "stderr")
+    root = logging.getLogger()
+    if _log_handler not in root.handlers:
+        root.addHandler(_log_handler)
+
+
+def uninstall() -> None:
+    """Undo one ``install()``; the last one puts the process's own ``os.environ``, ``sys.stdout``
+    and ``sys.stderr`` back (a stream someone replaced in the meantime is left as they set it)."""
+    global _installs, _snapshot
+    with _install_lock:
+        if _installs == 0:
+            return
+        _installs -= 1
+        if _installs > 0:
+            return
+        if isinstance(os.environ, ThreadEnviron):
+            os.environ = os.environ.base  # type: ignore[assignment]
+        _snapshot = None
+        if isinstance(sys.stdout, ThreadStream):
+            sys.stdout = sys.stdout.fallback
+        if isinstance(sys.stderr, ThreadStream):
+            sys.stderr = sys.stderr.fallback
+        logging.getLogger().removeHandler(_log_handler)
+
+
+def installed() -> bool:
+    return _installs > 0
 
 
 @contextmanager
 def isolated(environ: Mapping[str, str], log: io.StringIO, request_id: str | None = None) -> Iterator[None]:
     """Run the body with ``environ`` as this thread's environment and ``log`` as its output
-    (``print`` and the ``logging`` module alike)."""
-    _ensure_installed()
+    (``print`` and the ``logging`` module alike); needs the views installed (``install()``)."""
+    if not _installs:
+        raise NotInstalled("per-invocation environment and output need isolation.install() first "
+                           "(an executor installs it while it runs)")
+    if not (type(sys.stdout) is ThreadStream and type(sys.stderr) is ThreadStream
+            and type(os.environ) is ThreadEnviron):
+        with _install_lock:
+            if _installs:
+                _put_views_in_place()
     _local.environ = dict(environ)
     _local.log = log
     _local.request_id = request_id
