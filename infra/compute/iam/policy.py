@@ -162,7 +162,20 @@ def compile_document(text: str) -> tuple[_Statement, ...]:
 
 
 def evaluate(request: Request, identity_policies: tuple[str, ...], resource_policy: str | None = None) -> Outcome:
-    """AWS's decision for a request within one account (documents as JSON text)."""
+    """AWS's decision for a request within one account (documents as JSON text).
+
+    The decision depends on nothing but the request and the documents' text, so it is kept per
+    (principal, action, resource, condition keys, documents): a function calling the same action on
+    the same resource again costs a lookup, and a changed policy — a different text — is evaluated
+    afresh."""
+    return _decide(request.principal, request.action, request.resource, tuple(sorted(request.context.items())),
+                   tuple(identity_policies), resource_policy)
+
+
+@lru_cache(maxsize=8192)
+def _decide(principal: Principal, action: str, resource: str, context: tuple[tuple[str, str], ...],
+            identity_policies: tuple[str, ...], resource_policy: str | None) -> Outcome:
+    request = Request(principal, action, resource, dict(context))
     identity = [s for text in identity_policies for s in compile_document(text)]
     resource = list(compile_document(resource_policy)) if resource_policy else []
     for statement in identity:

@@ -126,3 +126,14 @@ def test_a_resource_policy_naming_only_the_account_does_not_grant_by_itself():
     account = doc({"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
                    "Action": "sqs:*", "Resource": queue})
     assert decide("sqs:SendMessage", queue, resource_policy=account) == "ImplicitDeny"
+
+
+def test_a_decision_kept_for_a_request_gives_way_to_a_changed_policy_or_resource_policy():
+    reader = doc({"Effect": "Allow", "Action": "dynamodb:GetItem", "Resource": TABLE})
+    writer = doc({"Effect": "Allow", "Action": ["dynamodb:GetItem", "dynamodb:PutItem"], "Resource": TABLE})
+    deny_all = doc({"Effect": "Deny", "Principal": "*", "Action": "dynamodb:*", "Resource": TABLE})
+    first = [decide("dynamodb:PutItem", TABLE, reader) for _ in range(3)]
+    assert first == ["ImplicitDeny"] * 3
+    assert decide("dynamodb:PutItem", TABLE, writer) == "Allow"
+    assert decide("dynamodb:PutItem", TABLE, writer, resource_policy=deny_all) == "ExplicitDeny"
+    assert decide("dynamodb:PutItem", TABLE, writer, context={"aws:requestedregion": "eu-west-1"}) == "Allow"
