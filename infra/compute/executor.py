@@ -93,6 +93,9 @@ class _Environment:
         self.log_stream = f"{datetime.now(timezone.utc):%Y/%m/%d}/[$LATEST]{self.id}"
         self.module_name = f"_lambda_env_{number}_{spec.handler.rsplit('.', 1)[0].replace('.', '_')}"
         self.handler_fn: Callable[[Any, Any], Any] | None = None
+        # its variables, built for one spec and process environment, reused while neither changes
+        self.environ: dict[str, str] = {}
+        self.environ_made_for: tuple[FunctionSpec, Any] | None = None
 
     def load(self) -> Callable[[Any, Any], Any]:
         module_path, _, attr = self.spec.handler.rpartition(".")
@@ -206,7 +209,7 @@ class Executor:
         done = threading.Event()
         outcome: dict[str, Any] = {}
         context = _Context(spec, request_id, self.clock, env.log_stream)
-        environ = self._environ(spec, context)
+        environ = self._environ(spec, env)
         started = time.perf_counter()
 
         def run() -> None:
@@ -253,15 +256,25 @@ class Executor:
             duration_ms=duration_ms, cold_start=cold, logs=logs,
         )
 
-    def _environ(self, spec: FunctionSpec, context: _Context) -> dict[str, str]:
+    def _environ(self, spec: FunctionSpec, env: _Environment) -> dict[str, str]:
+        """The environment's variables (``isolated`` gives each invocation its own copy); built
+        again when the function's spec, the process's variables or IAM enforcement changed."""
+        made_for = (isolation.process_environ_stamp(), iam.enforcing())
+        if (env.environ_made_for is None or env.environ_made_for[0] is not spec
+                or env.environ_made_for[1] != made_for or made_for[0] is None):
+            env.environ = self._build_environ(spec, env.log_stream)
+            env.environ_made_for = (spec, made_for)
+        return env.environ
+
+    def _build_environ(self, spec: FunctionSpec, log_stream: str) -> dict[str, str]:
         base = process_environ()
         base.update(self.handler_env)
         base.update({
             "AWS_LAMBDA_FUNCTION_NAME": spec.name,
             "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
             "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory_mb),
-            "AWS_LAMBDA_LOG_GROUP_NAME": context.log_group_name,
-            "AWS_LAMBDA_LOG_STREAM_NAME": context.log_stream_name,
+            "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{spec.name}",
+            "AWS_LAMBDA_LOG_STREAM_NAME": log_stream,
             "AWS_REGION": spec.region,
             "AWS_DEFAULT_REGION": spec.region,
             "AWS_EXECUTION_ENV": "AWS_Lambda_python3.12",

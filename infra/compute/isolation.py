@@ -11,6 +11,7 @@ thread sees the process as before. When the last executor is shut down, the orig
 from __future__ import annotations
 
 import io
+import itertools
 import logging
 import os
 import sys
@@ -26,8 +27,11 @@ _local = threading.local()
 class ThreadEnviron(MutableMapping[str, str]):
     """``os.environ`` with a per-thread overlay (the function's variables) on top of the process's."""
 
+    _serials = itertools.count(1)
+
     def __init__(self, base: MutableMapping[str, str]) -> None:
         self.base = base
+        self.serial = next(ThreadEnviron._serials)  # tells this view from a later one
         self.version = 0  # bumped by every write to the process's variables (process_environ's cache)
 
     def _overlay(self) -> dict[str, str] | None:
@@ -135,6 +139,14 @@ def process_environ() -> dict[str, str]:
             or snapshot[2] != len(environ.base)):
         snapshot = _snapshot = (environ, environ.version, len(environ.base), dict(environ.base))
     return dict(snapshot[3])
+
+
+def process_environ_stamp() -> tuple[int, int, int] | None:
+    """Changes whenever the process's variables may have (None: not known, assume they did)."""
+    environ = os.environ
+    if not isinstance(environ, ThreadEnviron):
+        return None
+    return environ.serial, environ.version, len(environ.base)
 
 
 class NotInstalled(RuntimeError):
