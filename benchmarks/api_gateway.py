@@ -5,6 +5,7 @@ printed as a Markdown table.
     python benchmarks/api_gateway.py                 # 16 connections, 10 s
     python benchmarks/api_gateway.py --quick         # 3 s
     python benchmarks/api_gateway.py --profile       # also profile the serving process, every thread (yappi)
+    python benchmarks/api_gateway.py --processes 2   # also: the orders route served by 2 processes
 
 The api-gateway pattern is deployed embedded (wall clock) and served on a local port; a separate
 load-generator process (this script with ``--load``) opens N keep-alive HTTP/1.1 connections,
@@ -42,10 +43,9 @@ TARGET_RPS, TARGET_P99_MS = 1000.0, 25.0
 
 
 # -- the load generator (its own process) -------------------------------------------------------
-def load(url: str, key: str, ids: list[str], connections: int, seconds: float, warmup: float,
+def load(targets: list[dict[str, Any]], connections: int, seconds: float, warmup: float,
          route: str = "orders") -> dict[str, Any]:
-    host_port, _, base = url.removeprefix("http://").partition("/")
-    host, _, port = host_port.partition(":")
+    """``targets``: serving processes, each ``{"url", "key", "ids"}``; connection i goes to target i mod n."""
     latencies: list[list[float]] = [[] for _ in range(connections)]
     sent = [0] * connections
     errors: list[str] = []
@@ -53,6 +53,10 @@ def load(url: str, key: str, ids: list[str], connections: int, seconds: float, w
     measure_from, stop_at = start_at + warmup, start_at + warmup + seconds
 
     def worker(index: int) -> None:
+        target = targets[index % len(targets)]
+        key, ids = target["key"], target["ids"]
+        host_port, _, base = target["url"].removeprefix("http://").partition("/")
+        host, _, port = host_port.partition(":")
         conn = http.client.HTTPConnection(host, int(port), timeout=30)
         mine = latencies[index]
         n = index
@@ -122,23 +126,88 @@ def run(connections: int, seconds: float, warmup: float, profile: bool) -> tuple
             if profiling:
                 yappi.start()
             cpu_before = _cpu_seconds()
-            generator = subprocess.run(
-                [sys.executable, __file__, "--load", url, "--key", key, "--ids", ",".join(ids), "--route", route,
-                 "--connections", str(count), "--seconds", str(seconds), "--warmup", str(warmup)],
-                capture_output=True, text=True, timeout=seconds + warmup + 120)
+            generator = _generate_load([{"url": url, "key": key, "ids": ids}], route, count, seconds, warmup)
             cpu = _cpu_seconds() - cpu_before
             if profiling:
                 yappi.stop()
                 report = _profile_report(yappi)
-            if generator.returncode != 0:
-                raise SystemExit(f"the load generator failed: {generator.stderr[-2000:]}")
-            result = json.loads(generator.stdout)
+            result = generator
             result["cpu_ms_per_request"] = cpu * 1000 / max(1, result["served"])
             if profiling and result["errors"]:
                 raise SystemExit(f"invalid run (profiled): {result['errors']}")
             if not profiling:
                 results[f"{route}/{count}"] = result
     return results, report
+
+
+def _generate_load(targets: list[dict[str, Any]], route: str, connections: int, seconds: float,
+                   warmup: float) -> dict[str, Any]:
+    """Runs the load generator (its own process) and returns its result."""
+    generator = subprocess.run(
+        [sys.executable, __file__, "--load", json.dumps(targets), "--route", route, "--connections", str(connections),
+         "--seconds", str(seconds), "--warmup", str(warmup)],
+        capture_output=True, text=True, timeout=seconds + warmup + 120)
+    if generator.returncode != 0:
+        raise SystemExit(f"the load generator failed: {generator.stderr[-2000:]}")
+    return json.loads(generator.stdout)
+
+
+def _serve_until_stdin_closes() -> None:
+    """A serving process of ``--processes N``: deploys api-gateway embedded with its own moto,
+    prints its URL, key and order ids as one JSON line, then answers each ``cpu`` line on stdin
+    with its CPU seconds so far, until stdin closes."""
+    from infra.cloud import Cloud
+    from infra.compute.clock import WallClock
+    from patterns.api_gateway import workload
+    from patterns.api_gateway.client import call
+
+    with Cloud.embedded(clock=WallClock()) as cloud:
+        stack = cloud.deploy("api-gateway", parameters={"LegacyBackendUrl": f"http://127.0.0.1:{_free_port()}"})
+        url, key = workload.base_url(cloud, stack), workload.api_key(cloud, stack)
+        ids = [call("POST", f"{url}/orders", {"item": f"item {i}", "quantity": 1}, {"x-api-key": key}).body["id"]
+               for i in range(50)]
+        out = sys.__stdout__
+        out.write("serving " + json.dumps({"url": url, "key": key, "ids": ids}) + "\n")
+        out.flush()
+        for line in sys.stdin:
+            if line.strip() == "cpu":
+                out.write(json.dumps({"cpu": _cpu_seconds()}) + "\n")
+                out.flush()
+
+
+def _serving(server: subprocess.Popen[str]) -> dict[str, Any]:
+    """The target a serving process printed once it was ready (anything it printed before is skipped)."""
+    for line in server.stdout:  # type: ignore[union-attr]
+        if line.startswith("serving "):
+            return json.loads(line.removeprefix("serving "))
+    raise SystemExit(f"a serving process ended before serving (exit status {server.wait()})")
+
+
+def run_processes(processes: int, connections: int, seconds: float, warmup: float) -> dict[str, Any]:
+    """The orders route served by ``processes`` serving processes, each with its own in-process
+    moto (nothing shared: the most a second process can give), ``connections`` split among them."""
+    servers = [subprocess.Popen([sys.executable, __file__, "--serve"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                text=True) for _ in range(processes)]
+    try:
+        targets = [_serving(server) for server in servers]
+
+        def cpu() -> float:
+            total = 0.0
+            for server in servers:
+                server.stdin.write("cpu\n")  # type: ignore[union-attr]
+                server.stdin.flush()  # type: ignore[union-attr]
+                total += json.loads(server.stdout.readline())["cpu"]  # type: ignore[union-attr]
+            return total
+
+        before = cpu()
+        result = _generate_load(targets, "orders", connections, seconds, warmup)
+        result["cpu_ms_per_request"] = (cpu() - before) * 1000 / max(1, result["served"])
+        return result
+    finally:
+        for server in servers:
+            server.stdin.close()  # type: ignore[union-attr]
+        for server in servers:
+            server.wait(timeout=60)
 
 
 def _cpu_seconds() -> float:
@@ -186,13 +255,14 @@ def table(results: dict[str, dict[str, Any]], connections: int, seconds: float) 
         "|---|---:|---:|---:|---:|---:|---:|---|",
     ]
     for name, result in results.items():
-        route, count = name.split("/")
+        route, count, *processes = name.split("/")
         samples = result["latencies_ms"]
         rps = result["requests"] / result["seconds"]
         p50, p99 = percentile(samples, 0.5), percentile(samples, 0.99)
         target = (f"≥ {TARGET_RPS:,.0f}/s {verdict(rps >= TARGET_RPS)}, p99 ≤ {TARGET_P99_MS:.0f} ms "
                   f"{verdict(p99 <= TARGET_P99_MS)}") if route == "orders" and int(count) == connections else "reference"
-        lines.append(f"| {ROUTES[route]} | {count} | {rps:,.0f} | {p50:.1f} ms | {p99:.1f} ms | {result['requests']:,} "
+        what = ROUTES[route] + (f"; {processes[0]} serving processes, each its own moto" if processes else "")
+        lines.append(f"| {what} | {count} | {rps:,.0f} | {p50:.1f} ms | {p99:.1f} ms | {result['requests']:,} "
                      f"| {result['cpu_ms_per_request']:.2f} ms | {target} |")
     return "\n".join(lines)
 
@@ -204,17 +274,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--seconds", type=float, default=None)
     parser.add_argument("--warmup", type=float, default=1.0)
+    parser.add_argument("--processes", type=int, default=1,
+                        help="also serve the orders route from this many processes (each its own moto)")
     parser.add_argument("--load", help=argparse.SUPPRESS)  # the load generator's own invocation
-    parser.add_argument("--key", help=argparse.SUPPRESS)
-    parser.add_argument("--ids", help=argparse.SUPPRESS)
+    parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)  # a serving process
     parser.add_argument("--route", default="orders", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     seconds = args.seconds or (3.0 if args.quick else 10.0)
     if args.load:
-        print(json.dumps(load(args.load, args.key, args.ids.split(","), args.connections, seconds, args.warmup,
-                              args.route)))
+        print(json.dumps(load(json.loads(args.load), args.connections, seconds, args.warmup, args.route)))
         return 0
+    if args.serve:
+        _serve_until_stdin_closes()
+        return 0
+    if args.processes < 1:
+        parser.error("--processes must be at least 1")
     results, report = run(args.connections, seconds, args.warmup, args.profile)
+    if args.processes > 1:
+        results[f"orders/{args.connections}/{args.processes}"] = run_processes(args.processes, args.connections,
+                                                                                seconds, args.warmup)
     for name, result in results.items():
         route = name
         if result["errors"] or not result["requests"]:
