@@ -5,7 +5,8 @@ printed as a Markdown table.
     python benchmarks/api_gateway.py                 # 16 connections, 10 s
     python benchmarks/api_gateway.py --quick         # 3 s
     python benchmarks/api_gateway.py --profile       # also profile the serving process, every thread (yappi)
-    python benchmarks/api_gateway.py --processes 2   # also: the orders route served by 2 processes
+    python benchmarks/api_gateway.py --processes 2   # also: the orders route served by 2 processes (own moto each)
+    python benchmarks/api_gateway.py --processes 2 --share-moto   # ... sharing one moto server (samplecli.py up)
 
 The api-gateway pattern is deployed embedded (wall clock) and served on a local port; a separate
 load-generator process (this script with ``--load``) opens N keep-alive HTTP/1.1 connections,
@@ -154,8 +155,7 @@ def _generate_load(targets: list[dict[str, Any]], route: str, connections: int, 
 
 def _serve_until_stdin_closes() -> None:
     """A serving process of ``--processes N``: deploys api-gateway embedded with its own moto,
-    prints its URL, key and order ids as one JSON line, then answers each ``cpu`` line on stdin
-    with its CPU seconds so far, until stdin closes."""
+    prints its URL, key and order ids as one JSON line, and serves until stdin closes."""
     from infra.cloud import Cloud
     from infra.compute.clock import WallClock
     from patterns.api_gateway import workload
@@ -166,13 +166,51 @@ def _serve_until_stdin_closes() -> None:
         url, key = workload.base_url(cloud, stack), workload.api_key(cloud, stack)
         ids = [call("POST", f"{url}/orders", {"item": f"item {i}", "quantity": 1}, {"x-api-key": key}).body["id"]
                for i in range(50)]
-        out = sys.__stdout__
-        out.write("serving " + json.dumps({"url": url, "key": key, "ids": ids}) + "\n")
-        out.flush()
-        for line in sys.stdin:
-            if line.strip() == "cpu":
-                out.write(json.dumps({"cpu": _cpu_seconds()}) + "\n")
-                out.flush()
+        sys.__stdout__.write("serving " + json.dumps({"url": url, "key": key, "ids": ids}) + "\n")
+        sys.__stdout__.flush()
+        sys.stdin.read()
+
+
+def _serve_from_endpoint_until_stdin_closes(endpoint: str) -> None:
+    """A serving process of ``--processes N --share-moto``: a front door and a compute plane of its
+    own whose control plane is the ``up`` endpoint (one moto server shared by every serving process):
+    APIs, keys and functions are read from it, handlers' boto3 calls go to it over HTTP. Prints its
+    base URL once serving; ends when stdin closes."""
+    from infra.compute.clock import WallClock
+    from infra.compute.http import FrontDoor
+    from infra.compute.http.server import HttpFrontDoorServer
+    from infra.compute.plane import ComputePlane
+    from infra.compute.remote import ApiFunctionSource
+    from infra.targets import resolve
+
+    target = resolve("local", endpoint)
+    account = target.client("sts").get_caller_identity()["Account"]
+    artifacts = f"toolkit-artifacts-{account}-{target.region}"  # where the deployer put the code
+
+    def fetch(location: str) -> bytes:  # moto's code Location names an S3 host it does not serve
+        key = location.split(".amazonaws.com/", 1)[1]
+        return target.client("s3").get_object(Bucket=artifacts, Key=key)["Body"].read()
+
+    source, specs = ApiFunctionSource(target.client, fetch), {}
+
+    def function(name: str) -> Any:  # read once: nothing redeploys during the benchmark
+        if name not in specs:
+            specs[name] = source(name)
+        return specs[name]
+
+    plane = ComputePlane(target.client, WallClock(), account, target.region,
+                         handler_env=target.handler_environment(), functions=function)
+    door = FrontDoor(plane.clients, plane.invoke, plane.clock, account,
+                     function_timeout=lambda arn: plane.function(arn).timeout)
+    server = HttpFrontDoorServer(door).start()
+    try:
+        sys.__stdout__.write("serving " + json.dumps({"url": server.url}) + "\n")
+        sys.__stdout__.flush()
+        sys.stdin.read()
+    finally:
+        server.stop()
+        door.close()
+        plane.close()
 
 
 def _serving(server: subprocess.Popen[str]) -> dict[str, Any]:
@@ -183,31 +221,72 @@ def _serving(server: subprocess.Popen[str]) -> dict[str, Any]:
     raise SystemExit(f"a serving process ended before serving (exit status {server.wait()})")
 
 
-def run_processes(processes: int, connections: int, seconds: float, warmup: float) -> dict[str, Any]:
-    """The orders route served by ``processes`` serving processes, each with its own in-process
-    moto (nothing shared: the most a second process can give), ``connections`` split among them."""
-    servers = [subprocess.Popen([sys.executable, __file__, "--serve"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                text=True) for _ in range(processes)]
+def run_processes(processes: int, connections: int, seconds: float, warmup: float,
+                  share_moto: bool) -> dict[str, Any]:
+    """The orders route served by ``processes`` serving processes, ``connections`` split among them.
+    Each with its own in-process moto (nothing shared: the most a second process can give), or
+    (``share_moto``) all with the one moto server of a ``samplecli.py up`` process, whose CPU time
+    counts too. CPU time is read from /proc (Linux)."""
+    children: list[subprocess.Popen[str]] = []
     try:
+        if share_moto:
+            endpoint = f"http://127.0.0.1:{_free_port()}"
+            up = subprocess.Popen([sys.executable, str(ROOT / "samplecli.py"), "up", "--port", endpoint.rsplit(":", 1)[1]],
+                                  stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, text=True)
+            children.append(up)
+            base, key, ids = _deploy_to(endpoint)
+            command = ["--serve-from", endpoint]
+        else:
+            command = ["--serve"]
+        servers = [subprocess.Popen([sys.executable, __file__, *command], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                    text=True) for _ in range(processes)]
+        children += servers
         targets = [_serving(server) for server in servers]
-
-        def cpu() -> float:
-            total = 0.0
-            for server in servers:
-                server.stdin.write("cpu\n")  # type: ignore[union-attr]
-                server.stdin.flush()  # type: ignore[union-attr]
-                total += json.loads(server.stdout.readline())["cpu"]  # type: ignore[union-attr]
-            return total
-
+        if share_moto:
+            targets = [{"url": t["url"] + base, "key": key, "ids": ids} for t in targets]
+        cpu = lambda: sum(_process_cpu_seconds(child.pid) for child in children)  # noqa: E731
+        _generate_load(targets, "orders", connections, 2.0, 0.0)  # every connection's environment warm (cold starts)
         before = cpu()
         result = _generate_load(targets, "orders", connections, seconds, warmup)
         result["cpu_ms_per_request"] = (cpu() - before) * 1000 / max(1, result["served"])
         return result
     finally:
-        for server in servers:
-            server.stdin.close()  # type: ignore[union-attr]
-        for server in servers:
-            server.wait(timeout=60)
+        for child in children:
+            if child.stdin is not None:
+                child.stdin.close()
+            else:
+                child.terminate()
+        for child in children:
+            child.wait(timeout=60)
+
+
+def _deploy_to(endpoint: str) -> tuple[str, str, list[str]]:
+    """api-gateway deployed on the ``up`` endpoint: (the API's path there, its key, 50 order ids)."""
+    from infra.cloud import Cloud
+    from patterns.api_gateway import workload
+    from patterns.api_gateway.client import call
+
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", int(endpoint.rsplit(":", 1)[1])), timeout=1).close()
+            break
+        except OSError:
+            if time.monotonic() > deadline:
+                raise SystemExit(f"samplecli.py up did not answer on {endpoint}") from None
+            time.sleep(0.2)
+    cloud = Cloud.remote("local", endpoint)
+    stack = cloud.deploy("api-gateway", parameters={"LegacyBackendUrl": f"http://127.0.0.1:{_free_port()}"})
+    url, key = workload.base_url(cloud, stack), workload.api_key(cloud, stack)
+    ids = [call("POST", f"{url}/orders", {"item": f"item {i}", "quantity": 1}, {"x-api-key": key}).body["id"]
+           for i in range(50)]
+    return url.removeprefix(endpoint), key, ids
+
+
+def _process_cpu_seconds(pid: int) -> float:
+    """A process's CPU time (user + system, every thread) from /proc/PID/stat."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _cpu_seconds() -> float:
@@ -261,7 +340,9 @@ def table(results: dict[str, dict[str, Any]], connections: int, seconds: float) 
         p50, p99 = percentile(samples, 0.5), percentile(samples, 0.99)
         target = (f"≥ {TARGET_RPS:,.0f}/s {verdict(rps >= TARGET_RPS)}, p99 ≤ {TARGET_P99_MS:.0f} ms "
                   f"{verdict(p99 <= TARGET_P99_MS)}") if route == "orders" and int(count) == connections else "reference"
-        what = ROUTES[route] + (f"; {processes[0]} serving processes, each its own moto" if processes else "")
+        what = ROUTES[route] + ("" if not processes else f"; {processes[0]} serving processes sharing one moto server "
+                                f"(samplecli.py up, its CPU counted)" if processes[1:] else
+                                f"; {processes[0]} serving processes, each its own moto")
         lines.append(f"| {what} | {count} | {rps:,.0f} | {p50:.1f} ms | {p99:.1f} ms | {result['requests']:,} "
                      f"| {result['cpu_ms_per_request']:.2f} ms | {target} |")
     return "\n".join(lines)
@@ -277,7 +358,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--processes", type=int, default=1,
                         help="also serve the orders route from this many processes (each its own moto)")
     parser.add_argument("--load", help=argparse.SUPPRESS)  # the load generator's own invocation
+    parser.add_argument("--share-moto", action="store_true",
+                        help="with --processes: the serving processes share one moto server (samplecli.py up)")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)  # a serving process
+    parser.add_argument("--serve-from", help=argparse.SUPPRESS)  # a serving process of --share-moto
     parser.add_argument("--route", default="orders", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     seconds = args.seconds or (3.0 if args.quick else 10.0)
@@ -287,12 +371,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.serve:
         _serve_until_stdin_closes()
         return 0
+    if args.serve_from:
+        _serve_from_endpoint_until_stdin_closes(args.serve_from)
+        return 0
     if args.processes < 1:
         parser.error("--processes must be at least 1")
     results, report = run(args.connections, seconds, args.warmup, args.profile)
     if args.processes > 1:
-        results[f"orders/{args.connections}/{args.processes}"] = run_processes(args.processes, args.connections,
-                                                                                seconds, args.warmup)
+        name = f"orders/{args.connections}/{args.processes}" + ("/shared" if args.share_moto else "")
+        results[name] = run_processes(args.processes, args.connections, seconds, args.warmup, args.share_moto)
     for name, result in results.items():
         route = name
         if result["errors"] or not result["requests"]:
