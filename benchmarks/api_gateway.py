@@ -7,6 +7,7 @@ printed as a Markdown table.
     python benchmarks/api_gateway.py --profile       # also profile the serving process, every thread (yappi)
     python benchmarks/api_gateway.py --processes 2   # also: the orders route served by 2 processes (own moto each)
     python benchmarks/api_gateway.py --processes 2 --share-moto   # ... sharing one moto server (samplecli.py up)
+    python benchmarks/api_gateway.py --breakdown     # only: where one request's CPU time goes, part by part
 
 The api-gateway pattern is deployed embedded (wall clock) and served on a local port; a separate
 load-generator process (this script with ``--load``) opens N keep-alive HTTP/1.1 connections,
@@ -289,6 +290,108 @@ def _process_cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def breakdown(requests: int) -> str:
+    """Where one orders request's CPU time goes, measured in this process one request at a time (no
+    socket, no other connection): each layer called directly, warm, ``requests`` times; the time
+    inside moto (the simulated DynamoDB) is read around moto's request handler. A Markdown table."""
+    import io as _io
+
+    from moto.core.botocore_stubber import BotocoreStubber
+
+    from infra.cloud import Cloud
+    from infra.compute.clock import WallClock
+    from infra.compute.executor import _Context
+    from infra.compute.http.messages import HttpRequest
+    from infra.compute.isolation import isolated
+    from patterns.api_gateway import workload
+    from patterns.api_gateway.client import call
+
+    def ms(**parts: Any) -> dict[str, float]:
+        """Each part's CPU ms per call: the parts take turns over ten rounds and each keeps its
+        best round (other processes' load slows every part alike, and only ever up)."""
+        best = dict.fromkeys(parts, float("inf"))
+        for fn in parts.values():
+            for _ in range(50):
+                fn()
+        for _ in range(10):
+            for name, fn in parts.items():
+                began = time.process_time()  # every thread: the executor runs handlers on its own
+                for _ in range(max(1, requests // 10)):
+                    fn()
+                best[name] = min(best[name], (time.process_time() - began) * 1000 / max(1, requests // 10))
+        return best
+
+    with Cloud.embedded(clock=WallClock()) as cloud:
+        stack = cloud.deploy("api-gateway", parameters={"LegacyBackendUrl": f"http://127.0.0.1:{_free_port()}"})
+        url, key = workload.base_url(cloud, stack), workload.api_key(cloud, stack)
+        order_id = call("POST", f"{url}/orders", {"item": "item", "quantity": 1}, {"x-api-key": key}).body["id"]
+        base = "/" + url.split("/", 3)[3]
+        headers = [("Host", "127.0.0.1"), ("x-api-key", key), ("User-Agent", "benchmark")]
+        orders = HttpRequest.build("GET", f"{base}/orders/{order_id}", headers)
+        health = HttpRequest.build("GET", f"{base}/health", headers)
+        door, executor = cloud.runtime.http, cloud.runtime.plane.executor
+        seen: dict[str, Any] = {}
+        invoke = executor.invoke
+        executor.invoke = lambda spec, event: seen.update(spec=spec, event=event) or invoke(spec, event)  # type: ignore[method-assign]
+        door.handle(orders)
+        del executor.invoke
+        spec, event = seen["spec"], seen["event"]
+        env, _ = executor._take_environment(spec)
+        context = _Context(spec, "breakdown", executor.clock, env.log_stream)
+        environ, handler = executor._environ(spec, env), env.handler_fn
+        assert handler is not None
+        get_item = handler.__globals__["client"]
+
+        def in_handler(work: Any) -> Any:
+            def run() -> None:
+                with isolated(environ, _io.StringIO(), "breakdown"):
+                    work()
+            return run
+
+        boto3_call = in_handler(lambda: get_item("dynamodb").get_item(TableName=environ["ORDERS_TABLE"],
+                                                                       Key={"id": {"S": order_id}}))
+        inside = [0.0, 0.0]  # CPU seconds inside moto's request handler, of the whole boto3 calls
+        original = BotocoreStubber.process_request
+
+        def timed(self: Any, request: Any) -> Any:
+            began = time.thread_time()
+            try:
+                return original(self, request)
+            finally:
+                inside[0] += time.thread_time() - began
+
+        def moto_alone() -> None:
+            BotocoreStubber.process_request = timed  # type: ignore[method-assign]
+            began = time.thread_time()
+            try:
+                boto3_call()
+            finally:
+                inside[1] += time.thread_time() - began
+                BotocoreStubber.process_request = original  # type: ignore[method-assign]
+
+        took = ms(whole=lambda: door.handle(orders), mock=lambda: door.handle(health),
+                  invoked=lambda: executor.invoke(spec, event),
+                  handled=in_handler(lambda: handler(event, context)), boto3=boto3_call)
+        ms(moto=moto_alone)
+        whole, mock, invoked, handled, boto3_ms = (took[k] for k in ("whole", "mock", "invoked", "handled", "boto3"))
+        moto_ms = boto3_ms * inside[0] / inside[1]  # moto's share of the call, applied to its best time
+    rows = [
+        ("front door: route, API key, usage plan, proxy event, response mapping", whole - invoked, "API Gateway"),
+        ("executor: environment, context, thread hand-off, CloudWatch Logs record", invoked - handled, "Lambda"),
+        ("the handler's Powertools resolver and its own code", handled - boto3_ms, "the function"),
+        ("the handler's boto3 GetItem, client side: parameters, endpoint, SigV4, parsing", boto3_ms - moto_ms,
+         "the function"),
+        ("moto answering it: routing, request, IAM check, GetItem, answer", moto_ms, "DynamoDB"),
+    ]
+    lines = [f"one orders request, in-process, one at a time, warm, best of ten rounds of {requests // 10:,}; "
+             f"{datetime.date.today().isoformat()}", "",
+             "| part | CPU ms / request | on AWS, paid by |", "|---|---:|---|"]
+    lines += [f"| {what} | {value:.3f} | {who} |" for what, value, who in rows]
+    lines.append(f"| **the whole request, without its socket** | **{whole:.3f}** | |")
+    lines.append(f"| for reference: `GET /health` (MOCK), the front door alone, without its socket | {mock:.3f} | |")
+    return "\n".join(lines)
+
+
 def _cpu_seconds() -> float:
     """This process's CPU time (every thread), not its children's."""
     times = os.times()
@@ -357,6 +460,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=float, default=1.0)
     parser.add_argument("--processes", type=int, default=1,
                         help="also serve the orders route from this many processes (each its own moto)")
+    parser.add_argument("--breakdown", action="store_true",
+                        help="only print where one orders request's CPU time goes, part by part (in-process)")
     parser.add_argument("--load", help=argparse.SUPPRESS)  # the load generator's own invocation
     parser.add_argument("--share-moto", action="store_true",
                         help="with --processes: the serving processes share one moto server (samplecli.py up)")
@@ -373,6 +478,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.serve_from:
         _serve_from_endpoint_until_stdin_closes(args.serve_from)
+        return 0
+    if args.breakdown:
+        print(breakdown(500 if args.quick else 3000))
         return 0
     if args.processes < 1:
         parser.error("--processes must be at least 1")
