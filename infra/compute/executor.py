@@ -25,9 +25,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, Callable, TypedDict
 
-from infra.compute import iam
+from infra.compute import iam, isolation
 from infra.compute.clock import Clock
-from infra.compute import isolation
 from infra.compute.isolation import isolated, process_environ
 
 
