@@ -107,7 +107,7 @@ def run(connections: int, seconds: float, warmup: float, profile: bool) -> tuple
     from infra.cloud import Cloud
     from infra.compute.clock import WallClock
     from patterns.api_gateway import workload
-    from patterns.api_gateway.client import call
+    from patterns.api_client import call
 
     with Cloud.embedded(clock=WallClock()) as cloud:
         stack = cloud.deploy("api-gateway", parameters={"LegacyBackendUrl": f"http://127.0.0.1:{_free_port()}"})

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 from infra.metering import unmetered
 from infra.workload import Invariant, Observed, Operation
-from patterns.api_gateway.client import call
+from patterns.api_client import call
 from patterns.api_gateway.legacy import LegacyBackend
 
 OPERATION = Operation("API request")

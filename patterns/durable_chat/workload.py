@@ -17,7 +17,7 @@ from typing import Any, Callable
 from websockets.sync.client import connect
 
 from infra.workload import Invariant, Observed, Operation
-from patterns.api_gateway.client import call
+from patterns.api_client import call
 
 OPERATION = Operation("chat message")
 MEMBERS = 4

@@ -15,7 +15,7 @@ from typing import Any, Callable, Iterator
 from websockets.sync.client import connect
 
 from infra.workload import Invariant, Observed, Operation
-from patterns.api_gateway.client import call
+from patterns.api_client import call
 
 OPERATION = Operation("generation")
 GLIDER = [[1, 0], [2, 1], [0, 2], [1, 2], [2, 2]]

@@ -17,7 +17,7 @@ from functions.event_sourcing.ledger.projection import ReadModel
 from functions.event_sourcing.ledger.store import EventStore
 from infra.compute.clock import VirtualClock
 from infra.workload import Invariant
-from patterns.api_gateway.client import call
+from patterns.api_client import call
 from patterns.event_sourcing import checks
 from patterns.event_sourcing.replay import replay
 from patterns.event_sourcing.transports import Transport

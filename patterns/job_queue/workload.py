@@ -18,7 +18,7 @@ from collections import Counter
 from typing import Any, Callable, Iterator
 
 from infra.workload import Invariant, Operation
-from patterns.api_gateway.client import call
+from patterns.api_client import call
 
 OPERATION = Operation("job")
 

@@ -18,7 +18,7 @@ from typing import Any, Callable, Iterator
 
 from infra.exceptions import ToolkitError
 from infra.workload import Invariant, Operation
-from patterns.api_gateway.client import call
+from patterns.api_client import call
 
 OPERATION = Operation("order", need="a multi-step business transaction with compensations",
                       differs="Step Functions saga: retries with backoff, waits without Lambda time, "

@@ -189,7 +189,7 @@ def test_resources_localstack_only_pretends_to_create_fail_the_deploy_and_leave_
 
 
 def test_ledger_replay_command_rebuilds_a_deployed_stacks_read_model_from_the_stream_and_the_store(endpoint):
-    from patterns.api_gateway.client import call
+    from patterns.api_client import call
     from patterns.event_sourcing import replay
 
     with Cloud.remote("localstack", endpoint, run_functions=True) as cloud:

@@ -15,7 +15,7 @@ import pytest
 import samplecli
 from infra.cloud import Cloud
 from patterns.api_gateway import workload
-from patterns.api_gateway.client import call
+from patterns.api_client import call
 
 
 def _free_port() -> int:

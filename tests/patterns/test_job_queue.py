@@ -13,7 +13,7 @@ from browser import CHROMIUM, Browser
 import samplecli
 from infra.cloud import Cloud
 from infra.compute.clock import VirtualClock
-from patterns.api_gateway.client import call
+from patterns.api_client import call
 from patterns.job_queue import workload
 
 

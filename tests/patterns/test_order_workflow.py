@@ -6,7 +6,7 @@ import pytest
 
 from infra.cloud import Cloud
 from infra.compute.clock import VirtualClock
-from patterns.api_gateway.client import call
+from patterns.api_client import call
 from patterns.order_workflow import workload
 
 
