@@ -19,11 +19,11 @@ import collections
 import logging
 from typing import Any
 
-from infra.compute.moto_hooks import patches
 from infra.compute.iam import enforcing, policies
 from infra.compute.iam.exceptions import IamError
 from infra.compute.iam.policy import Principal, Request, evaluate
 from infra.compute.iam.sessions import session_arn
+from infra.compute.moto_hooks import patches
 
 log = logging.getLogger("toolkit.iam")
 denied_deliveries: collections.deque[dict[str, str]] = collections.deque(maxlen=1000)

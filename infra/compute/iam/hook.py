@@ -16,12 +16,12 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import unquote
 
-from infra.compute.moto_hooks import patches
 from infra.compute.iam import deliveries, enforcing, policies
 from infra.compute.iam.exceptions import IamError
 from infra.compute.iam.policy import Principal, Request, evaluate
 from infra.compute.iam.requests import Call, authorizations
 from infra.compute.iam.sessions import install_default_sessions, principal_for
+from infra.compute.moto_hooks import patches
 
 stats = {"checked": 0, "denied": 0}
 
