@@ -73,7 +73,7 @@ def test_uninstall_puts_back_every_attribute_the_hooks_replaced():
     assert outcome["left"] == [] and outcome["installed"] is False  # ... and none of it is left
 
 
-def test_with_hooks_uninstalled_sqs_reads_the_wall_clock_again_and_reinstalled_the_planes(cloud):
+def test_uninstalled_hooks_leave_sqs_on_the_wall_clock_and_reinstalled_ones_on_the_planes_clock(cloud):
     sqs = cloud.client("sqs")
     url = sqs.create_queue(QueueName="hooked")["QueueUrl"]
     cloud.clock.advance(86_400.0)  # a day ahead of the wall clock
