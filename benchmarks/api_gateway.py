@@ -113,11 +113,11 @@ def run(connections: int, seconds: float, warmup: float, profile: bool) -> tuple
     from infra.cloud import Cloud
     from infra.compute.clock import WallClock
     from patterns.api_gateway import workload
-    from patterns.api_gateway.client import call
+    from patterns.api_client import api_url, call
 
     with Cloud.embedded(clock=WallClock()) as cloud:
         stack = cloud.deploy("api-gateway", parameters={"LegacyBackendUrl": f"http://127.0.0.1:{_free_port()}"})
-        url, key = workload.base_url(cloud, stack), workload.api_key(cloud, stack)
+        url, key = api_url(cloud, stack), workload.api_key(cloud, stack)
         ids = [call("POST", f"{url}/orders", {"item": f"item {i}", "quantity": 1}, {"x-api-key": key}).body["id"]
                for i in range(50)]
         yappi = _profiler() if profile else None

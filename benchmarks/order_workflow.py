@@ -96,6 +96,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from infra.cloud import Cloud
     from infra.compute.clock import VirtualClock
+    from patterns.api_client import api_url
     from patterns.order_workflow import workload
 
     with Cloud.embedded(clock=VirtualClock()) as cloud:
@@ -107,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
                               Item={"sku": {"S": sku}, "stock": {"N": "1000000"}})
         saga_rate(cloud, stack, 3)  # warm: cold starts of every function
         rate, seconds = saga_rate(cloud, stack, orders)
-        latencies = quote_latencies(workload.base_url(cloud, stack), quotes)
+        latencies = quote_latencies(api_url(cloud, stack), quotes)
     walls = cold_runs(runs)
 
     print(f"order-workflow, {datetime.date.today().isoformat()}, {platform.python_version()}, "

@@ -87,6 +87,35 @@ def _third_party_imports(folder: Path) -> set[str]:
     return found - RUNTIME_PROVIDED - local - shared
 
 
+SHARED_DIR = registry.PATTERNS_DIR.parent / "functions" / "shared"
+SHARED_LIBRARIES = {p.name for p in SHARED_DIR.iterdir() if (p / "__init__.py").is_file()}
+
+
+def _top_level_imports(folder: Path) -> set[str]:
+    import ast
+
+    found = set()
+    for source in folder.rglob("*.py"):
+        for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                found |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                found.add(node.module.split(".")[0])
+    return found
+
+
+@pytest.mark.parametrize("pattern", PATTERNS, ids=lambda p: p.name)
+def test_every_function_zip_ships_the_shared_libraries_its_code_and_libraries_import(pattern):
+    from infra.packaging import shared_packages
+
+    for logical_id, folder in _code_folders(pattern).items():
+        shipped = shared_packages(folder)
+        imported = _top_level_imports(folder).union(*(_top_level_imports(source) for source in shipped.values()))
+        local = {p.name for p in folder.iterdir() if p.is_dir()}
+        missing = (imported & SHARED_LIBRARIES) - set(shipped) - local
+        assert not missing, f"{logical_id}: {folder.name}/ imports {sorted(missing)}: list ../shared/<name> in its shared.txt"
+
+
 @pytest.mark.parametrize("pattern", PATTERNS, ids=lambda p: p.name)
 def test_every_function_has_its_code_folder_handler_and_requirements(pattern):
     for logical_id, folder in _code_folders(pattern).items():

@@ -12,7 +12,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
-from clients import client
+from aws_runtime import client
 
 
 def record_job(record: SQSRecord) -> None:

@@ -19,7 +19,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response, content_types
 from aws_lambda_powertools.event_handler.exceptions import BadRequestError, NotFoundError
 
-from clients import client
+from aws_runtime import client
 
 app = APIGatewayRestResolver(cors=CORSConfig(allow_origin=os.environ.get("ALLOWED_ORIGIN", "*"),
                                              allow_headers=["Content-Type", "X-Api-Key"]))

@@ -14,19 +14,16 @@ import json
 import re
 from typing import Any
 
-from durable_objects import DurableObject, Namespace, ObjectBusyError, object_of_connection, reply
+from durable_objects import Namespace, ObjectBusyError, reply
+from durable_objects.rooms import JoinRefused, Room, websocket_handler
 
 ROOM = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 MAX_MESSAGE = 2000
 HISTORY = 50
 
 
-class ChatRoom(DurableObject):
-    def join(self, connection_id: str) -> None:
-        self.state.websockets.accept(connection_id, tags=["member"])
-
-    def leave(self, connection_id: str) -> None:
-        self.state.websockets.detach(connection_id)
+class ChatRoom(Room):
+    member_tag = "member"
 
     def history(self, connection_id: str) -> None:
         recent = list(self.storage.list(prefix="msg:", reverse=True, limit=HISTORY).values())[::-1]
@@ -38,7 +35,7 @@ class ChatRoom(DurableObject):
         self.storage.put({"seq": seq, f"msg:{seq:012d}": entry})
         if seq > HISTORY * 2:
             self.storage.delete(f"msg:{seq - HISTORY * 2:012d}")
-        self.state.websockets.broadcast({"type": "message", **entry}, tag="member")
+        self.state.websockets.broadcast({"type": "message", **entry}, tag=self.member_tag)
         return seq
 
 
@@ -59,33 +56,27 @@ def _text(body: Any) -> str | None:
     return text if isinstance(text, str) and 0 < len(text) <= MAX_MESSAGE else None
 
 
-def socket_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    request = event["requestContext"]
-    route, connection = request["routeKey"], request["connectionId"]
-    if route == "$connect":
-        name = (event.get("queryStringParameters") or {}).get("room", "")
-        if not ROOM.fullmatch(name):
-            return {"statusCode": 400, "body": "join with ?room=<1-64 of A-Z a-z 0-9 _ . ->"}
-        _room(name).join(connection)
-        return {"statusCode": 200}
-    room_id = object_of_connection(rooms, connection)
-    if route == "$disconnect":
-        if room_id is not None:
-            rooms.get(room_id).leave(connection)
-        return {"statusCode": 200}
-    if room_id is None:
+def _room_to_join(event: dict[str, Any]) -> Any:
+    name = (event.get("queryStringParameters") or {}).get("room", "")
+    if not ROOM.fullmatch(name):
+        raise JoinRefused("join with ?room=<1-64 of A-Z a-z 0-9 _ . ->")
+    return rooms.id_from_name(name)
+
+
+def _on_message(event: dict[str, Any], route: str, room: Any) -> None:
+    connection = event["requestContext"]["connectionId"]
+    if room is None:
         reply(event, {"type": "error", "error": "this connection is not in a room"})
-        return {"statusCode": 200}
-    if route == "history":
-        rooms.get(room_id).history(connection)
-        return {"statusCode": 200}
-    text = _text(event.get("body"))
-    if text is None:
+    elif route == "history":
+        room.history(connection)
+    elif (text := _text(event.get("body"))) is None:
         reply(event, {"type": "error", "error": f'send {{"message": "<1-{MAX_MESSAGE} characters>"}} '
                                                  f'or {{"action": "history"}}'})
-        return {"statusCode": 200}
-    rooms.get(room_id).post(text, connection)
-    return {"statusCode": 200}
+    else:
+        room.post(text, connection)
+
+
+socket_handler = websocket_handler(rooms, _room_to_join, _on_message)
 
 
 def publish_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:

@@ -17,7 +17,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-from durable_objects import DurableObject, InvalidIdError, Namespace, alarm_handler, object_of_connection, reply
+from durable_objects import DurableObject, InvalidIdError, Namespace, alarm_handler, reply
+from durable_objects.rooms import JoinRefused, Room, websocket_handler
 
 WIDTH, HEIGHT = 32, 24
 TICK = 0.5
@@ -48,14 +49,13 @@ class Lobby(DurableObject):
         return self.storage.get("rooms", [])
 
 
-class GameRoom(DurableObject):
+class GameRoom(Room):
+    member_tag = "player"
+
     def join(self, connection_id: str) -> None:
-        self.state.websockets.accept(connection_id, tags=["player"])
+        super().join(connection_id)
         if self.storage.get_alarm() is None:
             self.storage.set_alarm(self.state.namespace.now() + TICK)
-
-    def leave(self, connection_id: str) -> None:
-        self.state.websockets.detach(connection_id)
 
     def place(self, cells: list[list[int]]) -> int:
         live = {tuple(c) for c in self.storage.get("cells", [])}
@@ -76,7 +76,7 @@ class GameRoom(DurableObject):
         generation = self.storage.get("generation", 0) + ticks
         self.storage.put({"cells": sorted(live), "generation": generation, "ticked_at": last + ticks * TICK})
         players = self.state.websockets.broadcast(
-            {"type": "cells", "room": self.state.id.hex, "generation": generation, "cells": sorted(live)}, tag="player")
+            {"type": "cells", "room": self.state.id.hex, "generation": generation, "cells": sorted(live)}, tag=self.member_tag)
         if players:
             self.storage.set_alarm(max(now, last + (ticks + 1) * TICK))
         else:
@@ -108,21 +108,14 @@ def http_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return _json(404, {"error": f"no route {method} {resource}"})
 
 
-def socket_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    request = event["requestContext"]
-    route, connection = request["routeKey"], request["connectionId"]
-    if route == "$connect":
-        try:
-            room = rooms.id_from_string((event.get("queryStringParameters") or {}).get("room", ""))
-        except InvalidIdError:
-            return {"statusCode": 400, "body": "connect with ?room=<a room id from POST /rooms>"}
-        rooms.get(room).join(connection)
-        return {"statusCode": 200}
-    room_id = object_of_connection(rooms, connection)
-    if route == "$disconnect":
-        if room_id is not None:
-            rooms.get(room_id).leave(connection)
-        return {"statusCode": 200}
+def _room_to_join(event: dict[str, Any]) -> Any:
+    try:
+        return rooms.id_from_string((event.get("queryStringParameters") or {}).get("room", ""))
+    except InvalidIdError:
+        raise JoinRefused("connect with ?room=<a room id from POST /rooms>") from None
+
+
+def _on_message(event: dict[str, Any], route: str, room: Any) -> None:
     try:
         message = json.loads(event.get("body") or "")
         cells = message["cells"] if route == "place" else None
@@ -130,10 +123,11 @@ def socket_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
                  and all(isinstance(c, list) and len(c) == 2 and all(isinstance(v, int) for v in c) for c in cells))
     except (ValueError, KeyError, TypeError):
         valid = False
-    if room_id is None or not valid:
+    if room is None or not valid:
         reply(event, {"type": "error", "error": f'send {{"action": "place", "cells": [[x, y], ...]}} '
                                                  f'(1-{MAX_CELLS_PER_PLACE} cells)'})
-        return {"statusCode": 200}
-    live = rooms.get(room_id).place(cells)
-    reply(event, {"type": "placed", "live": live})
-    return {"statusCode": 200}
+        return
+    reply(event, {"type": "placed", "live": room.place(cells)})
+
+
+socket_handler = websocket_handler(rooms, _room_to_join, _on_message)

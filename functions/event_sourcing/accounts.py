@@ -12,7 +12,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 
-from aws import dynamodb
+from aws_runtime import client
 from ledger.projection import ReadModel
 from ledger.store import EventStore
 
@@ -21,7 +21,7 @@ app = APIGatewayRestResolver()
 
 @app.get("/accounts/<account>")
 def get_account(account: str) -> dict[str, Any]:
-    state = ReadModel(dynamodb(), os.environ["ACCOUNTS_TABLE"]).get(account)
+    state = ReadModel(client("dynamodb"), os.environ["ACCOUNTS_TABLE"]).get(account)
     if state is None:
         raise NotFoundError(f"no account {account}")
     return {"account": account, **state}
@@ -29,7 +29,7 @@ def get_account(account: str) -> dict[str, Any]:
 
 @app.get("/accounts/<account>/events")
 def get_events(account: str) -> dict[str, Any]:
-    store = EventStore(dynamodb(), os.environ["EVENTS_TABLE"], os.environ["TRANSACTIONS_TABLE"])
+    store = EventStore(client("dynamodb"), os.environ["EVENTS_TABLE"], os.environ["TRANSACTIONS_TABLE"])
     events = list(store.events(account))
     if not events:
         raise NotFoundError(f"no account {account}")

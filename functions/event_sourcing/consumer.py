@@ -17,7 +17,7 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from aws import dynamodb
+from aws_runtime import client
 from ledger.batch import BatchResponse, Record, by_key
 from ledger.commands import Received, item_id, received
 from ledger.errors import PoisonCommand
@@ -27,7 +27,7 @@ logger = Logger()
 
 
 def handler(event: dict[str, Any], context: Any) -> BatchResponse:
-    store = EventStore(dynamodb(), os.environ["EVENTS_TABLE"], os.environ["TRANSACTIONS_TABLE"])
+    store = EventStore(client("dynamodb"), os.environ["EVENTS_TABLE"], os.environ["TRANSACTIONS_TABLE"])
     records = event.get("Records", [])
     commands: dict[str, Received] = {}
     poison: list[str] = []

@@ -12,7 +12,7 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from aws import dynamodb
+from aws_runtime import client
 from ledger.batch import BatchResponse, Record, by_key
 from ledger.projection import ReadModel
 from ledger.store import from_item
@@ -21,7 +21,7 @@ logger = Logger()
 
 
 def handler(event: dict[str, Any], context: Any) -> BatchResponse:
-    model = ReadModel(dynamodb(), os.environ["ACCOUNTS_TABLE"])
+    model = ReadModel(client("dynamodb"), os.environ["ACCOUNTS_TABLE"])
     inserts = [r for r in event.get("Records", []) if r.get("eventName") == "INSERT"]  # events are never changed
 
     def project(group: list[Record]) -> None:

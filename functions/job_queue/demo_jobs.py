@@ -16,7 +16,8 @@ import os
 import threading
 from typing import Any
 
-from jobs import JobQueue, Performer, runtime
+from aws_runtime import client
+from jobs import JobQueue, Performer
 
 
 def traced(performer: Performer) -> None:
@@ -72,7 +73,7 @@ class Thumbnail(Performer):
             raise ValueError('thumbnail needs {"key": "<object key in the bucket>"}')
         bucket = os.environ["BUCKET"]
         settings = Settings(output_bucket=bucket)
-        s3 = runtime.aws("s3")
+        s3 = client("s3")
         converted = make_thumbnail(storage.fetch(s3, ObjectRef(bucket, key), settings.max_input_bytes), settings)
         output_key = f"thumbnails/{converted.relative_key}"
         s3.put_object(Bucket=bucket, Key=output_key, Body=converted.body, ContentType=converted.content_type)

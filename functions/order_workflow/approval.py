@@ -6,7 +6,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from order_store import client, conditional_failed, table
+from aws_runtime import client
+from order_store import conditional_failed, table
 
 
 def _answer(status: int, body: Any) -> dict[str, Any]:

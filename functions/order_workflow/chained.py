@@ -10,7 +10,7 @@ import os
 import uuid
 from typing import Any
 
-from order_store import client
+from aws_runtime import client
 
 
 class StepFailed(Exception):

@@ -12,7 +12,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from order_store import client, conditional_failed, table
+from aws_runtime import client
+from order_store import conditional_failed, table
 
 DECLINED = "4000000000000002"
 TRANSIENT = "4000000000000119"

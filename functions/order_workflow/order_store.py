@@ -1,28 +1,11 @@
-"""What the order saga's handlers share: clients built from the function's environment, table
-names, money in integer cents."""
+"""What the order saga's handlers share: table names, conditional-write failures, money in
+integer cents (their AWS clients come from aws_runtime)."""
 
 from __future__ import annotations
 
 import os
-import threading
 from decimal import Decimal, InvalidOperation
 from typing import Any
-
-import boto3
-
-_clients: dict[tuple[str, ...], Any] = {}
-_lock = threading.Lock()
-
-
-def client(service: str) -> Any:
-    """One client per service and endpoint, kept warm between invocations; keyed by the credentials
-    too, so functions sharing this module each sign with their own role."""
-    key = (service, os.environ.get("AWS_ENDPOINT_URL", ""), os.environ.get("AWS_REGION", ""),
-           os.environ.get("AWS_ACCESS_KEY_ID", ""))
-    with _lock:
-        if key not in _clients:
-            _clients[key] = boto3.client(service)
-        return _clients[key]
 
 
 def table(name: str) -> str:

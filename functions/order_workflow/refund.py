@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from order_store import client, conditional_failed, table
+from aws_runtime import client
+from order_store import conditional_failed, table
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from order_store import client, table
+from aws_runtime import client
+from order_store import table
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:

@@ -6,7 +6,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from order_store import client, table
+from aws_runtime import client
+from order_store import table
 
 FINAL = ("COMPLETED", "CANCELLED", "FAILED")
 

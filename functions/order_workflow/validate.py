@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from order_store import InvalidOrder, cents, client, quantity, table
+from aws_runtime import client
+from order_store import InvalidOrder, cents, quantity, table
 
 
 def _check(order: Any) -> dict[str, Any]:

@@ -62,18 +62,3 @@ class VirtualClock:
                 return True
             if self._now >= virtual_deadline or time.monotonic() >= real_deadline:
                 return event.is_set()
-
-
-_active: Clock | None = None
-
-
-def publish(clock: Clock | None) -> None:
-    """Make ``clock`` the one handlers in this process read (the compute plane does, on activate):
-    handler-side libraries that need the time (functions/shared/durable_objects) ask
-    ``active_clock()`` when this module is loaded, and use ``time.time`` otherwise (on AWS)."""
-    global _active
-    _active = clock
-
-
-def active_clock() -> Clock | None:
-    return _active

@@ -18,8 +18,8 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from infra.compute import moto_hooks
-from infra.compute.clock import Clock, VirtualClock, publish
+from infra.compute import active, moto_hooks
+from infra.compute.clock import Clock, VirtualClock
 from infra.compute.executor import Executor, FunctionSpec, InvocationResult
 from infra.compute.functions import resolve_function, spec_from_moto
 from infra.compute.sources import SourceContext
@@ -67,8 +67,8 @@ class ComputePlane:
     def activate(self) -> "ComputePlane":
         """This plane becomes the compute plane of moto in this process (embedded, ``up``): it
         runs the Lambda code and the event source mappings moto would shortcut."""
-        moto_hooks.activate(self)
-        publish(self.clock)
+        moto_hooks.install()
+        active.activate(self)
         self.sources.runs_mappings = True
         return self
 
@@ -76,9 +76,7 @@ class ComputePlane:
         self._stop.set()
         for thread in self._threads:
             thread.join(timeout=5)
-        if moto_hooks.active() is self:
-            moto_hooks.activate(None)
-            publish(None)
+        if active.deactivate(self):
             stepfunctions.forget_clients()  # Step Functions: Task clients belong to this plane's mock
         self.executor.shutdown()
 

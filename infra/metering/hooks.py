@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from infra.compute.moto_hooks import patches
 from infra.metering import billing
 from infra.metering import dynamodb_units as ddb
 from infra.metering.meter import METER, metering_paused
 
-_installed = False
 # control planes the toolkit itself reads (front doors loading APIs and keys, deploys): AWS bills
 # no request of theirs, and what API Gateway does bill is counted by the front doors
 NOT_COUNTED = frozenset({"api-gateway", "apigatewayv2", "iam", "sts", "cloudformation", "logs"})
@@ -23,10 +23,8 @@ started_executions: list[tuple[str, str]] = []  # (state machine ARN, execution 
 
 
 def install() -> None:
-    global _installed
-    if _installed:
+    if not patches.claim(__name__):
         return
-    _installed = True
     from moto.core.botocore_stubber import BotocoreStubber
 
     original = BotocoreStubber.__call__
@@ -45,7 +43,7 @@ def install() -> None:
         METER.request(service, operation, billing.metrics_for(service, operation, request, answer))
         return response
 
-    BotocoreStubber.__call__ = __call__  # type: ignore[method-assign]
+    patches.patch(BotocoreStubber, "__call__", __call__)
     _hook_s3_notifications()
 
 
@@ -63,7 +61,7 @@ def _hook_s3_notifications() -> None:
             METER.request(__service, "S3 event notification", {__metric: 1.0})
             return __original(*args, **kwargs)
 
-        setattr(notifications, name, send)
+        patches.patch(notifications, name, send)
 
 
 def _remember_execution(request: Any, answer: bytes) -> None:
@@ -74,7 +72,7 @@ def _remember_execution(request: Any, answer: bytes) -> None:
 
 
 def _dynamodb(call: Any, operation: str, request: Any) -> Any:
-    from infra.compute.moto_hooks import dynamodb_lock
+    from infra.compute.moto_hooks.dynamodb import dynamodb_lock
 
     body = billing.json_body(billing.body_bytes(request))
     region = _region(request.url)

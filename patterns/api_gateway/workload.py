@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 from infra.metering import unmetered
 from infra.workload import Invariant, Observed, Operation
-from patterns.api_gateway.client import call
+from patterns.api_client import api_url, call
 from patterns.api_gateway.legacy import LegacyBackend
 
 OPERATION = Operation("API request")
@@ -30,10 +30,6 @@ JOBS = [{"kind": "invoice", "order": 1}, {"kind": "invoice", "order": 2}, {"kind
 
 def api_key(cloud: Any, stack: Any) -> str:
     return cloud.client("apigateway").get_api_key(apiKey=stack.outputs["ApiKeyId"], includeValue=True)["value"]
-
-
-def base_url(cloud: Any, stack: Any) -> str:
-    return cloud.api_url(stack.outputs["ApiId"], stack.outputs["ApiStage"])
 
 
 @contextlib.contextmanager
@@ -58,7 +54,7 @@ def serve_extras(cloud: Any, stack: Any, say: Callable[[str], None]) -> Iterator
     """For ``samplecli.py serve api-gateway``: the legacy backend runs, the demo key is printed."""
     with legacy_backend(stack):
         key = api_key(cloud, stack)
-        url = base_url(cloud, stack)
+        url = api_url(cloud, stack)
         say(f"legacy backend (the monolith) on {stack.outputs['LegacyBackendUrl']}")
         say(f"demo API key: {key}")
         say(f"  curl {url}/health")
@@ -82,7 +78,7 @@ def run(cloud: Any, stack: Any, progress: Callable[[str], None] = lambda message
     """Drive every route over HTTP and return what each answered."""
     started = time.perf_counter()
     with legacy_backend(stack):
-        url, key = base_url(cloud, stack), api_key(cloud, stack)
+        url, key = api_url(cloud, stack), api_key(cloud, stack)
         auth = {"x-api-key": key}
         answers: dict[str, Any] = {}
         latencies_ms: list[float] = []

@@ -17,7 +17,7 @@ from typing import Any, Callable
 from websockets.sync.client import connect
 
 from infra.workload import Invariant, Observed, Operation
-from patterns.api_gateway.client import call
+from patterns.api_client import api_url, call, websocket_url
 
 OPERATION = Operation("chat message")
 MEMBERS = 4
@@ -26,8 +26,7 @@ PUBLISHED = 2
 
 
 def urls(cloud: Any, stack: Any) -> tuple[str, str]:
-    return (cloud.websocket_url(stack.outputs["WebSocketApiId"], stack.outputs["WebSocketStage"]),
-            cloud.api_url(stack.outputs["ApiId"], stack.outputs["ApiStage"]))
+    return websocket_url(cloud, stack), api_url(cloud, stack)
 
 
 def receive(ws: Any, count: int, timeout: float = 30.0) -> list[dict[str, Any]]:

@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable
 
 from infra.workload import Invariant, Observed, Operation
-from patterns.api_gateway.client import call
+from patterns.api_client import api_url, call
 
 OPERATION = Operation("increment")
 CLIENTS = 16
@@ -21,12 +21,8 @@ PER_CLIENT = 10
 OTHER = 20
 
 
-def base_url(cloud: Any, stack: Any) -> str:
-    return cloud.api_url(stack.outputs["ApiId"], stack.outputs["ApiStage"])
-
-
 def run(cloud: Any, stack: Any, progress: Callable[[str], None] = lambda message: None) -> dict[str, Any]:
-    base = base_url(cloud, stack)
+    base = api_url(cloud, stack)
     returned: dict[str, list[int]] = {"hits": [], "other": []}
     errors: list[str] = []
     latencies_ms: list[float] = []

@@ -15,7 +15,7 @@ from typing import Any, Callable, Iterator
 from websockets.sync.client import connect
 
 from infra.workload import Invariant, Observed, Operation
-from patterns.api_gateway.client import call
+from patterns.api_client import api_url, call, websocket_url
 
 OPERATION = Operation("generation")
 GLIDER = [[1, 0], [2, 1], [0, 2], [1, 2], [2, 2]]
@@ -23,8 +23,7 @@ FRAMES = 4
 
 
 def urls(cloud: Any, stack: Any) -> tuple[str, str]:
-    return (cloud.websocket_url(stack.outputs["WebSocketApiId"], stack.outputs["WebSocketStage"]),
-            cloud.api_url(stack.outputs["ApiId"], stack.outputs["ApiStage"]))
+    return websocket_url(cloud, stack), api_url(cloud, stack)
 
 
 @contextlib.contextmanager

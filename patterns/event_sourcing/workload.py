@@ -17,7 +17,7 @@ from functions.event_sourcing.ledger.projection import ReadModel
 from functions.event_sourcing.ledger.store import EventStore
 from infra.compute.clock import VirtualClock
 from infra.workload import Invariant
-from patterns.api_gateway.client import call
+from patterns.api_client import api_url, call
 from patterns.event_sourcing import checks
 from patterns.event_sourcing.replay import replay
 from patterns.event_sourcing.transports import Transport
@@ -84,7 +84,7 @@ def run(cloud: Any, stack: Any, transport: Transport, progress: Callable[[str], 
         plans: Plan | None = None) -> dict[str, Any]:
     started = time.perf_counter()
     outputs = stack.outputs
-    url = cloud.api_url(outputs["ApiId"], outputs["ApiStage"])
+    url = api_url(cloud, stack)
     plans = plans if plans is not None else plan()
     since = min(time.time(), cloud.clock.now()) - 60.0  # before the first record: AT_TIMESTAMP replays it all
     transport.inject_poison(cloud, outputs, plans[0][0][0])

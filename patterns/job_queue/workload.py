@@ -18,7 +18,7 @@ from collections import Counter
 from typing import Any, Callable, Iterator
 
 from infra.workload import Invariant, Operation
-from patterns.api_gateway.client import call
+from patterns.api_client import api_url, call
 
 OPERATION = Operation("job")
 
@@ -32,16 +32,12 @@ EXPECTED = {  # label -> (final status, attempts)
     "cancelled": ("CANCELLED", 0), "consumer crash": ("COMPLETED", 2)}
 
 
-def base_url(cloud: Any, stack: Any) -> str:
-    return cloud.api_url(stack.outputs["ApiId"], stack.outputs["ApiStage"])
-
-
 @contextlib.contextmanager
 def serve_extras(cloud: Any, stack: Any, say: Callable[[str], None]) -> Iterator[None]:
     """For ``samplecli.py serve job-queue``: the dashboard's URL and the API's routes; while serving,
     recover and sweep run every 10 s (the scheduled function invoked, as the maintenance schedule
     would), so a crashed consumer's job is retried."""
-    base = base_url(cloud, stack)
+    base = api_url(cloud, stack)
     say(f"dashboard: {base}/")
     say(f"enqueue:   curl -X POST -d '{{\"type\": \"flaky\", \"payload\": {{\"failTimes\": 1}}}}' {base}/jobs")
     say(f"jobs:      {base}/jobs?status=COMPLETED   stats: {base}/stats")
@@ -114,7 +110,7 @@ def _accepted(base: str, body: Any) -> str:
 
 
 def run(cloud: Any, stack: Any, progress: Callable[[str], None] = lambda message: None) -> dict[str, Any]:
-    base = base_url(cloud, stack)
+    base = api_url(cloud, stack)
     started = time.perf_counter()
     labels: dict[str, str] = {}
 

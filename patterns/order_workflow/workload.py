@@ -18,7 +18,7 @@ from typing import Any, Callable, Iterator
 
 from infra.exceptions import ToolkitError
 from infra.workload import Invariant, Operation
-from patterns.api_gateway.client import call
+from patterns.api_client import api_url, call
 
 OPERATION = Operation("order", need="a multi-step business transaction with compensations",
                       differs="Step Functions saga: retries with backoff, waits without Lambda time, "
@@ -64,10 +64,6 @@ def scenarios() -> list[Scenario]:
     ]
 
 
-def base_url(cloud: Any, stack: Any) -> str:
-    return cloud.api_url(stack.outputs["ApiId"], stack.outputs["ApiStage"])
-
-
 def seed_inventory(cloud: Any, stack: Any) -> None:
     dynamodb = cloud.client("dynamodb")
     for sku, stock in STOCK.items():
@@ -95,7 +91,7 @@ def wait_for(cloud: Any, base: str, order_id: str, statuses: tuple[str, ...], se
 def run(cloud: Any, stack: Any, progress: Callable[[str], None] = lambda message: None) -> dict[str, Any]:
     """Drive every scenario over HTTP and return each order's path and outcome, and the quote."""
     seed_inventory(cloud, stack)
-    base = base_url(cloud, stack)
+    base = api_url(cloud, stack)
     started, virtual_start = time.perf_counter(), cloud.clock.now()
     runs = scenarios()
     for scenario in runs:
@@ -231,7 +227,7 @@ def summary_lines(result: dict[str, Any]) -> list[str]:
 def serve_extras(cloud: Any, stack: Any, say: Callable[[str], None]) -> Iterator[None]:
     """For ``samplecli.py serve order-workflow``: stock seeded, curl lines printed."""
     seed_inventory(cloud, stack)
-    url = base_url(cloud, stack)
+    url = api_url(cloud, stack)
     say(f"stock: {STOCK}")
     say(f"  curl -H 'Content-Type: application/json' -d '{{\"items\": [{{\"sku\": \"laptop\", \"quantity\": 1, \"price\": 1299}}], "
         f"\"card\": \"{GOOD_CARD}\"}}' {url}/orders")

@@ -157,7 +157,7 @@ def test_user_agent_components_read_the_same_when_their_text_is_kept(cloud):
 
 
 def test_botocores_own_requests_take_the_direct_way(cloud, table):
-    from infra.compute.moto_hooks import plain_moto_environ
+    from infra.compute.moto_hooks.dispatch import plain_moto_environ
 
     ddb = cloud.client("dynamodb")
     sent = []

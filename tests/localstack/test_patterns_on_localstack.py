@@ -189,13 +189,13 @@ def test_resources_localstack_only_pretends_to_create_fail_the_deploy_and_leave_
 
 
 def test_ledger_replay_command_rebuilds_a_deployed_stacks_read_model_from_the_stream_and_the_store(endpoint):
-    from patterns.api_gateway.client import call
+    from patterns.api_client import api_url, call
     from patterns.event_sourcing import replay
 
     with Cloud.remote("localstack", endpoint, run_functions=True) as cloud:
         stack = cloud.deploy("event-sourcing-kinesis", stack_name=f"replay-{uuid.uuid4().hex[:6]}")
         try:
-            url = cloud.api_url(stack.outputs["ApiId"], stack.outputs["ApiStage"])
+            url = api_url(cloud, stack)
             for n, kind in enumerate(("deposit", "deposit", "withdraw")):
                 call("POST", f"{url}/accounts/ledger-1/transactions", {"transactionId": f"r{n}", "type": kind,
                                                                        "amount": 300})

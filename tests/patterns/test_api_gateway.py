@@ -15,7 +15,7 @@ import pytest
 import samplecli
 from infra.cloud import Cloud
 from patterns.api_gateway import workload
-from patterns.api_gateway.client import call
+from patterns.api_client import api_url, call
 
 
 def _free_port() -> int:
@@ -34,7 +34,7 @@ def stack(cloud):
 def api(cloud, stack):
     """(base URL on the served port, headers with the demo key); the monolith runs meanwhile."""
     with workload.legacy_backend(stack):
-        yield workload.base_url(cloud, stack), {"x-api-key": workload.api_key(cloud, stack)}
+        yield api_url(cloud, stack), {"x-api-key": workload.api_key(cloud, stack)}
 
 
 def test_workload_drives_every_route_with_the_expected_outcome(cloud, stack):
@@ -187,7 +187,7 @@ def test_legacy_routes_are_proxied_to_the_monolith(api):
 
 
 def test_legacy_route_is_a_502_when_the_monolith_is_down(cloud, stack):
-    url, key = workload.base_url(cloud, stack), workload.api_key(cloud, stack)  # no backend started
+    url, key = api_url(cloud, stack), workload.api_key(cloud, stack)  # no backend started
 
     answer = call("GET", f"{url}/legacy/customers/7", headers={"x-api-key": key})
 
@@ -321,7 +321,7 @@ def test_migrating_a_route_off_the_monolith_is_a_template_change_only(cloud, tmp
                          parameters={"LegacyBackendUrl": f"http://127.0.0.1:{_free_port()}"})
 
     with workload.legacy_backend(stack):
-        url, auth = workload.base_url(cloud, stack), {"x-api-key": workload.api_key(cloud, stack)}
+        url, auth = api_url(cloud, stack), {"x-api-key": workload.api_key(cloud, stack)}
         customer = call("GET", f"{url}/legacy/customers/42", headers=auth)
         still_legacy = call("GET", f"{url}/legacy/customers", headers=auth)
 

@@ -9,7 +9,7 @@ from websockets.sync.client import connect
 
 from infra.cloud import Cloud
 from infra.compute.clock import VirtualClock
-from patterns.api_gateway.client import call
+from patterns.api_client import call
 from patterns.durable_chat import workload
 
 

@@ -6,7 +6,7 @@ import pytest
 
 from infra.cloud import Cloud
 from infra.compute.clock import VirtualClock
-from patterns.api_gateway.client import call
+from patterns.api_client import api_url, call
 from patterns.durable_counter import workload
 
 
@@ -14,7 +14,7 @@ from patterns.durable_counter import workload
 def counter():
     cloud = Cloud.embedded(clock=VirtualClock())
     stack = cloud.deploy("durable-counter")
-    yield cloud, stack, workload.base_url(cloud, stack)
+    yield cloud, stack, api_url(cloud, stack)
     cloud.close()
 
 

@@ -13,7 +13,7 @@ from websockets.sync.client import connect
 from infra.cloud import Cloud
 from infra.compute.clock import VirtualClock
 from infra.testing.browser import CHROMIUM, headless_chromium
-from patterns.api_gateway.client import call
+from patterns.api_client import call
 from patterns.durable_life import workload
 
 

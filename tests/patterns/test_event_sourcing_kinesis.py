@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from patterns.api_gateway.client import call
+from patterns.api_client import call
 from patterns.event_sourcing.replay import replay
 from patterns.event_sourcing.transports import POISON
 from patterns.event_sourcing_kinesis import workload

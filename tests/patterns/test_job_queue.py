@@ -13,7 +13,7 @@ from browser import CHROMIUM, Browser
 import samplecli
 from infra.cloud import Cloud
 from infra.compute.clock import VirtualClock
-from patterns.api_gateway.client import call
+from patterns.api_client import api_url, call
 from patterns.job_queue import workload
 
 
@@ -22,7 +22,7 @@ def jobs():
     cloud = Cloud.embedded(clock=VirtualClock())
     stack = cloud.deploy("job-queue", {"RetryBaseSeconds": "5", "MaintenanceIntervalSeconds": "0"},
                          stack_name="job-queue-tests")  # not the CLI's stack name: the CLI tests deploy that
-    yield cloud, stack, workload.base_url(cloud, stack)
+    yield cloud, stack, api_url(cloud, stack)
     cloud.close()
 
 

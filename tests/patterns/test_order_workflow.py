@@ -6,7 +6,7 @@ import pytest
 
 from infra.cloud import Cloud
 from infra.compute.clock import VirtualClock
-from patterns.api_gateway.client import call
+from patterns.api_client import api_url, call
 from patterns.order_workflow import workload
 
 
@@ -15,7 +15,7 @@ def shop():
     cloud = Cloud.embedded(clock=VirtualClock())
     stack = cloud.deploy("order-workflow")
     workload.seed_inventory(cloud, stack)
-    yield cloud, stack, workload.base_url(cloud, stack)
+    yield cloud, stack, api_url(cloud, stack)
     cloud.close()
 
 

@@ -9,7 +9,7 @@ import socket
 import threading
 
 import samplecli
-from patterns.api_gateway.client import call
+from patterns.api_client import call
 
 
 def test_samplecli_run_reports_before_and_after_and_exits_zero():

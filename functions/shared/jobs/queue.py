@@ -14,7 +14,9 @@ import os
 import uuid
 from typing import Any, Callable, Iterable
 
-from jobs import consumer, runtime
+import aws_runtime
+
+from jobs import consumer
 from jobs.delivery import Delivery, Retry
 from jobs.errors import (ConfigurationError, InvalidJobError, JobNotFoundError, JobStateError, PayloadTooLargeError,
                          UnknownJobTypeError)
@@ -42,11 +44,11 @@ class JobQueue:
         unknown = set(settings) - set(SETTINGS)
         if unknown:
             raise TypeError(f"unknown settings {sorted(unknown)}; known: {sorted(SETTINGS)}")
-        self._clients = clients or runtime.aws
+        self._clients = clients or aws_runtime.client
         self._table_name = table
         self._delivery = delivery
         self._settings = settings
-        self.now: Callable[[], float] = clock.now if clock is not None else runtime.now
+        self.now: Callable[[], float] = clock.now if clock is not None else aws_runtime.now
         self.max_payload_bytes = max_payload_bytes
         self.performers: dict[str, type[Performer]] = {}
         for performer in performers:

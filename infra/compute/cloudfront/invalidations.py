@@ -6,14 +6,16 @@ from __future__ import annotations
 import threading
 from typing import Any, Callable
 
+from infra.compute.moto_hooks import patches
+
 Watcher = Callable[[str, list[str]], None]
 _watchers: list[Watcher] = []
 _lock = threading.Lock()
-_installed = False
 
 
 def _install() -> None:
-    global _installed
+    if not patches.claim(__name__):
+        return
     from moto.cloudfront.models import CloudFrontBackend
 
     original = CloudFrontBackend.create_invalidation
@@ -24,14 +26,12 @@ def _install() -> None:
             watcher(dist_id, list(paths))
         return invalidation
 
-    CloudFrontBackend.create_invalidation = create_invalidation  # type: ignore[method-assign]
-    _installed = True
+    patches.patch(CloudFrontBackend, "create_invalidation", create_invalidation)
 
 
 def watch(watcher: Watcher) -> None:
     with _lock:
-        if not _installed:
-            _install()
+        _install()
         _watchers.append(watcher)
 
 

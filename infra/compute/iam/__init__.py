@@ -30,9 +30,9 @@ def enforce(enabled: bool | None, owner: Any = None) -> None:
 
 def enforcing() -> bool:
     if _override is not None:
-        from infra.compute import moto_hooks
+        from infra.compute import active
 
-        if _owner is None or moto_hooks.active() is _owner:
+        if _owner is None or active.plane() is _owner:
             return _override
     return os.environ.get(ENV_SWITCH, "on").strip().lower() not in _OFF
 

@@ -23,6 +23,7 @@ from infra.compute.iam import enforcing, policies
 from infra.compute.iam.exceptions import IamError
 from infra.compute.iam.policy import Principal, Request, evaluate
 from infra.compute.iam.sessions import session_arn
+from infra.compute.moto_hooks import patches
 
 log = logging.getLogger("toolkit.iam")
 denied_deliveries: collections.deque[dict[str, str]] = collections.deque(maxlen=1000)
@@ -90,7 +91,7 @@ def _hook_s3_notifications() -> None:
                             f"from this bucket")
         return original(self, bucket_name, notification_config)
 
-    S3Backend.put_bucket_notification_configuration = put_bucket_notification_configuration  # type: ignore[method-assign]
+    patches.patch(S3Backend, "put_bucket_notification_configuration", put_bucket_notification_configuration)
 
 
 def _hook_sns_deliveries() -> None:
@@ -111,7 +112,7 @@ def _hook_sns_deliveries() -> None:
                 return None
         return original(self, message, message_id, *args, **kwargs)
 
-    Subscription.publish = publish  # type: ignore[method-assign]
+    patches.patch(Subscription, "publish", publish)
 
 
 def _hook_event_source_mappings() -> None:
@@ -130,7 +131,7 @@ def _hook_event_source_mappings() -> None:
                     raise InvalidParameterValueException(_poller_message(service, action, source))
         return original(self, spec)
 
-    LambdaBackend.create_event_source_mapping = create_event_source_mapping  # type: ignore[method-assign]
+    patches.patch(LambdaBackend, "create_event_source_mapping", create_event_source_mapping)
 
 
 def _poller_message(service: str, action: str, source: str) -> str:

@@ -21,16 +21,14 @@ from infra.compute.iam.exceptions import IamError
 from infra.compute.iam.policy import Principal, Request, evaluate
 from infra.compute.iam.requests import Call, authorizations
 from infra.compute.iam.sessions import install_default_sessions, principal_for
+from infra.compute.moto_hooks import patches
 
-_installed = False
 stats = {"checked": 0, "denied": 0}
 
 
 def install() -> None:
-    global _installed
-    if _installed:
+    if not patches.claim(__name__):
         return
-    _installed = True
     policies.install()
     install_default_sessions()
     deliveries.install()
@@ -45,7 +43,7 @@ def install() -> None:
         self._toolkit_iam_checked = True
         authorize(self, principal, resource)
 
-    ActionAuthenticatorMixin._authenticate_and_authorize_action = _authenticate_and_authorize_action  # type: ignore[method-assign]
+    patches.patch(ActionAuthenticatorMixin, "_authenticate_and_authorize_action", _authenticate_and_authorize_action)
     _hook_management_api()
 
 
@@ -62,7 +60,7 @@ def _hook_management_api() -> None:
                 self._authenticate_and_authorize_action(None)
             return __original(self)
 
-        setattr(ApiGatewayManagementApiResponse, name, method)
+        patches.patch(ApiGatewayManagementApiResponse, name, method)
 
 
 def authorize(response: Any, principal: Principal, moto_resource: str) -> None:

@@ -13,6 +13,8 @@ import json
 import threading
 from typing import Any
 
+from infra.compute.moto_hooks import patches
+
 _generation = 0
 _identity_cache: dict[tuple[str, int], tuple[str, ...]] = {}
 _lock = threading.Lock()
@@ -38,7 +40,7 @@ def install() -> None:
                     _generation += 1
                     _identity_cache.clear()
 
-        setattr(IAMBackend, name, write)
+        patches.patch(IAMBackend, name, write)
 
 
 def identity_policies(role_arn: str) -> tuple[str, ...]:

@@ -14,6 +14,7 @@ import threading
 from typing import Any
 
 from infra.compute.iam.policy import Principal
+from infra.compute.moto_hooks import patches
 
 _by_key: dict[str, Principal] = {}
 _lock = threading.Lock()
@@ -75,4 +76,4 @@ def install_default_sessions() -> None:
             session = _default_sessions[key_id] = boto3.session.Session(botocore_session=core)
         return session
 
-    boto3._get_default_session = _get_default_session
+    patches.patch(boto3, "_get_default_session", _get_default_session)

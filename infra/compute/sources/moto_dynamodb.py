@@ -21,31 +21,30 @@ import threading
 from datetime import datetime, timezone
 from typing import Any
 
+from infra.compute import active
+from infra.compute.moto_hooks import patches
+
 MAX_ITERATORS = 10_000
 RETENTION_SECONDS = 24 * 3600.0  # a DynamoDB stream keeps its records 24 hours
-_installed = False
 _updating = threading.local()
 
 
 def _plane() -> Any:
-    from infra.compute import moto_hooks
-
-    return moto_hooks.active()
+    return active.plane()
 
 
 def install_moto_hooks() -> None:
-    global _installed
-    if _installed:
+    if not patches.claim(__name__):
         return
-    _installed = True
     import moto.dynamodb.models as ddb_models
     import moto.dynamodbstreams.models as streams_models
     from moto.dynamodb.models.table import StreamRecord, Table
 
-    Table.lambda_event_source_mappings = property(  # type: ignore[assignment]
-        lambda self: {} if _plane() is not None else self.__dict__.setdefault("_moto_esm", {}),
-        lambda self, value: self.__dict__.__setitem__("_moto_esm", value),
-    )
+    patches.patch(Table, "lambda_event_source_mappings", property(
+        lambda self: {} if _plane() is not None else self.__dict__.setdefault("lambda_event_source_mappings", {}),
+        # kept under moto's own name, which the property hides: there again once the hooks are removed
+        lambda self, value: self.__dict__.__setitem__("lambda_event_source_mappings", value),
+    ))
 
     original_record = StreamRecord.__init__
 
@@ -56,7 +55,7 @@ def install_moto_hooks() -> None:
             created = datetime.fromtimestamp(plane.now(), timezone.utc).replace(tzinfo=None)
             self.record["dynamodb"]["ApproximateCreationDateTime"] = created
 
-    StreamRecord.__init__ = stream_record  # type: ignore[method-assign]
+    patches.patch(StreamRecord, "__init__", stream_record)
 
     original_update = ddb_models.DynamoDBBackend.update_item
     original_put = Table.put_item
@@ -78,8 +77,8 @@ def install_moto_hooks() -> None:
         finally:
             self.stream_shard = shard
 
-    ddb_models.DynamoDBBackend.update_item = update_item  # type: ignore[method-assign]
-    Table.put_item = put_item  # type: ignore[method-assign]
+    patches.patch(ddb_models.DynamoDBBackend, "update_item", update_item)
+    patches.patch(Table, "put_item", put_item)
 
     original_get_records = streams_models.DynamoDBStreamsBackend.get_records
 
@@ -90,7 +89,7 @@ def install_moto_hooks() -> None:
                 del self.shard_iterators[key]
         return result
 
-    streams_models.DynamoDBStreamsBackend.get_records = get_records  # type: ignore[method-assign]
+    patches.patch(streams_models.DynamoDBStreamsBackend, "get_records", get_records)
 
     from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
 
@@ -107,7 +106,7 @@ def install_moto_hooks() -> None:
                    if plain["dynamodb"]["ApproximateCreationDateTime"] >= trimmed_before]  # past 24 h: gone
         return json.dumps({**result, "Records": records})
 
-    DynamoDBStreamsHandler.get_records = get_records_response  # type: ignore[method-assign]
+    patches.patch(DynamoDBStreamsHandler, "get_records", get_records_response)
 
 
 def _plain(record: dict[str, Any]) -> dict[str, Any]:

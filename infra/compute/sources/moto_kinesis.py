@@ -26,14 +26,14 @@ import json
 from datetime import datetime, timezone
 from typing import Any
 
+from infra.compute import active
+from infra.compute.moto_hooks import patches
+
 SEQUENCE_DIGITS = 56
-_installed = False
 
 
 def _plane() -> Any:
-    from infra.compute import moto_hooks
-
-    return moto_hooks.active()
+    return active.plane()
 
 
 def sequence_base(shard_index: int) -> int:
@@ -42,16 +42,15 @@ def sequence_base(shard_index: int) -> int:
 
 
 def install_moto_hooks() -> None:
-    global _installed
-    if _installed:
+    if not patches.claim(__name__):
         return
-    _installed = True
     import moto.kinesis.models as kinesis_models
 
-    kinesis_models.Stream.lambda_event_source_mappings = property(  # type: ignore[assignment]
-        lambda self: {} if _plane() is not None else self.__dict__.setdefault("_moto_esm", {}),
-        lambda self, value: self.__dict__.__setitem__("_moto_esm", value),
-    )
+    patches.patch(kinesis_models.Stream, "lambda_event_source_mappings", property(
+        lambda self: {} if _plane() is not None else self.__dict__.setdefault("lambda_event_source_mappings", {}),
+        # kept under moto's own name, which the property hides: there again once the hooks are removed
+        lambda self, value: self.__dict__.__setitem__("lambda_event_source_mappings", value),
+    ))
 
     original_utcnow = kinesis_models.utcnow
 
@@ -61,7 +60,7 @@ def install_moto_hooks() -> None:
             return original_utcnow()
         return datetime.fromtimestamp(plane.now(), timezone.utc).replace(tzinfo=None)
 
-    kinesis_models.utcnow = utcnow
+    patches.patch(kinesis_models, "utcnow", utcnow)
 
     Shard = kinesis_models.Shard
     original_put = Shard.put_record
@@ -104,7 +103,7 @@ def install_moto_hooks() -> None:
             configuration["StartingPositionTimestamp"] = self.starting_position_timestamp
         return configuration
 
-    EventSourceMapping.get_configuration = get_configuration  # type: ignore[method-assign]
+    patches.patch(EventSourceMapping, "get_configuration", get_configuration)
     Stream = kinesis_models.Stream
     original_shard_for_key = Stream.get_shard_for_key
     original_split = Stream.split_shard
@@ -131,8 +130,8 @@ def install_moto_hooks() -> None:
         finally:
             parent.records = kept
 
-    Stream.get_shard_for_key = get_shard_for_key  # type: ignore[method-assign]
-    Stream.split_shard = split_shard  # type: ignore[method-assign]
+    patches.patch(Stream, "get_shard_for_key", get_shard_for_key)
+    patches.patch(Stream, "split_shard", split_shard)
 
     from moto.kinesis.responses import KinesisResponse
     from moto.kinesis.utils import decompose_shard_iterator
@@ -153,10 +152,10 @@ def install_moto_hooks() -> None:
             {"Data": r.data, "PartitionKey": r.partition_key, "SequenceNumber": str(r.sequence_number),
              "ApproximateArrivalTimestamp": r.created_at} for r in records]})
 
-    KinesisResponse.get_records = get_records_response  # type: ignore[method-assign]
-    Shard.put_record = put_record  # type: ignore[method-assign]
-    Shard.get_records = get_records  # type: ignore[method-assign]
-    Shard.get_max_sequence_number = get_max_sequence_number  # type: ignore[method-assign]
+    patches.patch(KinesisResponse, "get_records", get_records_response)
+    patches.patch(Shard, "put_record", put_record)
+    patches.patch(Shard, "get_records", get_records)
+    patches.patch(Shard, "get_max_sequence_number", get_max_sequence_number)
 
 
 def _keys(shard: Any) -> list[int]:

@@ -18,31 +18,30 @@ import threading
 from collections import OrderedDict
 from typing import Any
 
+from infra.compute import active
+from infra.compute.moto_hooks import patches
+
 DEDUPLICATION_WINDOW_SECONDS = 300.0
 _SEQUENCE_BASE = 18_000_000_000_000_000_000  # 20 digits, as SQS's FIFO sequence numbers
-_installed = False
 _lock = threading.Lock()
 
 
 def _plane_active() -> bool:
-    from infra.compute import moto_hooks
-
-    return moto_hooks.active() is not None
+    return active.plane() is not None
 
 
 def install_moto_hooks() -> None:
-    global _installed
-    if _installed:
+    if not patches.claim(__name__):
         return
-    _installed = True
     import moto.sqs.models as sqs_models
 
     # moto keeps mappings per queue and invokes inside SendMessage; give it a mapping table
     # that never holds anything, so only the compute plane's pollers deliver.
-    sqs_models.Queue.lambda_event_source_mappings = property(  # type: ignore[assignment]
-        lambda self: {} if _plane_active() else self.__dict__.setdefault("_moto_esm", {}),
-        lambda self, value: self.__dict__.__setitem__("_moto_esm", value),
-    )
+    patches.patch(sqs_models.Queue, "lambda_event_source_mappings", property(
+        lambda self: {} if _plane_active() else self.__dict__.setdefault("lambda_event_source_mappings", {}),
+        # kept under moto's own name, which the property hides: there again once the hooks are removed
+        lambda self, value: self.__dict__.__setitem__("lambda_event_source_mappings", value),
+    ))
 
     original_add = sqs_models.Queue.add_message
 
@@ -66,7 +65,7 @@ def install_moto_hooks() -> None:
         finally:
             message.deduplication_id = dedup_id
 
-    sqs_models.Queue.add_message = add_message  # type: ignore[method-assign]
+    patches.patch(sqs_models.Queue, "add_message", add_message)
 
 
 class _FifoState:

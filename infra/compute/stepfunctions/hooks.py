@@ -29,6 +29,7 @@ import re
 import sys
 from typing import Any, Callable
 
+from infra.compute.moto_hooks import patches
 from infra.compute.stepfunctions.parking import ClockThread, ClockThreading, ClockTime, clock, owning
 
 _PARSER = "moto.stepfunctions.parser."
@@ -49,20 +50,19 @@ _MODULE_KINDS = {
     "asl.eval.count_down_latch": "children",
     "backend.execution_worker": "children",
 }
-_installed = False
 _SYNC_HOST = r"https?://sync-states\.(.+)\.amazonaws.com"  # botocore sends StartSyncExecution there
 
 
 def install() -> None:
     """Hook the interpreter when moto first loads it (importing it costs about a second, which a
     pattern without state machines should not pay); StartSyncExecution's host is known at once."""
-    global _installed
-    if _installed:
+    if not patches.claim(__name__):
         return
-    _installed = True
     import moto.backend_index as backend_index
 
-    backend_index.backend_url_patterns.append(("stepfunctions", re.compile(_SYNC_HOST)))
+    sync_pattern = ("stepfunctions", re.compile(_SYNC_HOST))
+    backend_index.backend_url_patterns.append(sync_pattern)
+    patches.on_restore(lambda: backend_index.backend_url_patterns.remove(sync_pattern))
     _after_import("moto.stepfunctions.urls", _hook_start_sync_execution)
     _after_import("moto.stepfunctions.parser.models", _hook_interpreter)
 
@@ -103,7 +103,9 @@ def _after_import(name: str, then: Callable[[], None]) -> None:
     if name in sys.modules:
         then()
     else:
-        sys.meta_path.insert(0, _AfterImport(name, then))
+        finder = _AfterImport(name, then)
+        sys.meta_path.insert(0, finder)
+        patches.on_restore(lambda: finder in sys.meta_path and sys.meta_path.remove(finder))
 
 
 def _hook_interpreter_waits() -> None:
@@ -115,13 +117,13 @@ def _hook_interpreter_waits() -> None:
         shim = ClockThreading(kind)
         for attr, value in list(vars(module).items()):
             if value is threading:
-                setattr(module, attr, shim)
+                patches.patch(module, attr, shim)
             elif value is time:
-                setattr(module, attr, ClockTime(kind))
+                patches.patch(module, attr, ClockTime(kind))
             elif value is threading.Event:
-                setattr(module, attr, shim.Event)
+                patches.patch(module, attr, shim.Event)
             elif value is threading.Thread:
-                setattr(module, attr, ClockThread)
+                patches.patch(module, attr, ClockThread)
 
 
 def _hook_execution_start() -> None:
@@ -133,14 +135,14 @@ def _hook_execution_start() -> None:
         with owning(self.exec_arn):
             original(self)
 
-    Execution.start = start  # type: ignore[method-assign]
+    patches.patch(Execution, "start", start)
 
 
 def _hook_history_time() -> None:
     from moto.stepfunctions.parser.asl.eval.event.event_manager import EventManager
 
-    EventManager._get_current_timestamp = staticmethod(  # type: ignore[method-assign]
-        lambda: datetime.datetime.fromtimestamp(clock().now(), tz=datetime.timezone.utc))
+    patches.patch(EventManager, "_get_current_timestamp", staticmethod(
+        lambda: datetime.datetime.fromtimestamp(clock().now(), tz=datetime.timezone.utc)))
 
 
 def _hook_heartbeat_timeout_error() -> None:
@@ -167,7 +169,7 @@ def _hook_heartbeat_timeout_error() -> None:
                             event_type=HistoryEventType.TaskTimedOut,
                             event_details=EventDetails(taskTimedOutEventDetails=details))
 
-    StateTask._from_error = _from_error  # type: ignore[method-assign]
+    patches.patch(StateTask, "_from_error", _from_error)
 
 
 def _hook_start_sync_execution() -> None:
@@ -178,6 +180,7 @@ def _hook_start_sync_execution() -> None:
     from infra.compute.stepfunctions.sync import start_sync_execution
 
     urls.url_bases.append(_SYNC_HOST)
+    patches.on_restore(lambda: urls.url_bases.remove(_SYNC_HOST))
 
     def handler(self: Any) -> ActionResult:
         output = start_sync_execution(self.stepfunction_backend, self._get_param("stateMachineArn"),
@@ -185,7 +188,7 @@ def _hook_start_sync_execution() -> None:
                                       self._get_param("traceHeader"))
         return ActionResult(json.loads(json.dumps(output, default=_json_default)))
 
-    StepFunctionResponse.start_sync_execution = handler  # type: ignore[attr-defined]
+    patches.patch(StepFunctionResponse, "start_sync_execution", handler)
 
 
 def _json_default(value: Any) -> Any:
@@ -199,8 +202,8 @@ def _hook_parse_once() -> None:
 
     from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
 
-    AmazonStateLanguageParser.parse = staticmethod(  # type: ignore[method-assign]
-        lru_cache(maxsize=128)(AmazonStateLanguageParser.parse))
+    patches.patch(AmazonStateLanguageParser, "parse", staticmethod(
+        lru_cache(maxsize=128)(AmazonStateLanguageParser.parse)))
 
 
 TASK_CLIENTS: dict[tuple[Any, ...], Any] = {}  # emptied when a compute plane closes: the next cloud's
@@ -226,11 +229,11 @@ def _hook_client_reuse() -> None:
                 clients[key] = original(region, service, state_credentials)
             return clients[key]
 
-    boto_client.boto_client_for = boto_client_for
+    patches.patch(boto_client, "boto_client_for", boto_client_for)
     for info in pkgutil.walk_packages(asl.__path__, asl.__name__ + "."):
         module = sys.modules.get(info.name)
         if module is not None and getattr(module, "boto_client_for", None) is original:
-            module.boto_client_for = boto_client_for  # type: ignore[attr-defined]
+            patches.patch(module, "boto_client_for", boto_client_for)
 
 
 def _hook_jsonpath_once() -> None:
@@ -240,4 +243,4 @@ def _hook_jsonpath_once() -> None:
     import moto.stepfunctions.parser.asl.utils.json_path as json_path
 
     for module in (result_path, json_path):
-        module.parse = lru_cache(maxsize=4096)(module.parse)  # type: ignore[attr-defined]
+        patches.patch(module, "parse", lru_cache(maxsize=4096)(module.parse))

@@ -5,7 +5,7 @@ moto's interpreter (a port of LocalStack's) runs an execution on threads and wai
 ``time.sleep`` (Retry intervals). The hooks (``hooks.py``) give its modules the classes below
 instead, which
 
-- wait off the clock published by the compute plane (``infra.compute.clock.active_clock``): on a
+- wait off the active compute plane's clock (``infra.compute.active.clock``): on a
   ``VirtualClock`` an hour's Wait ends as soon as the clock is advanced past it, on the wall clock
   it is real time;
 - record, per execution, which of its threads are parked and until when, so the plane knows
@@ -28,7 +28,8 @@ import time as _time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from infra.compute.clock import Clock, WallClock, active_clock
+from infra.compute import active
+from infra.compute.clock import Clock, WallClock
 
 _local = threading.local()
 _wall = WallClock()
@@ -36,7 +37,7 @@ _POLL = 0.05  # real seconds between looks at a virtual clock nobody told us has
 
 
 def clock() -> Clock:
-    return active_clock() or _wall
+    return active.clock() or _wall
 
 
 def current_owner() -> str | None:

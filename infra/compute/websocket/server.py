@@ -8,7 +8,7 @@ API Gateway's ``Forbidden`` message); a close runs ``$disconnect``. Frames over 
 connection with 1009 and protocol errors with 1002 (the library does), and other connections
 carry on. Handlers reach their connections through the real ``apigatewaymanagementapi`` client
 (``endpoint_url=https://{domainName}/{stage}``): moto's backend for it is hooked to this door
-(infra/compute/moto_hooks.py), so ``post_to_connection`` writes to the socket, ``get_connection``
+(infra/compute/moto_hooks/websocket.py), so ``post_to_connection`` writes to the socket, ``get_connection``
 describes it, ``delete_connection`` closes it, and a gone connection answers GoneException (410).
 """
 
@@ -54,7 +54,7 @@ class WebSocketFrontDoor:
         self.apis = load_websocket_apis(self.clients("apigatewayv2"))
 
     def start(self) -> "WebSocketFrontDoor":
-        from infra.compute import moto_hooks
+        from infra.compute import active, moto_hooks
 
         self.refresh()
         try:
@@ -66,14 +66,14 @@ class WebSocketFrontDoor:
         self.port = self._server.socket.getsockname()[1]
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True, name="websocket-door")
         self._thread.start()
-        moto_hooks.serve_connections(self)
+        moto_hooks.install()
+        active.serve_connections(self)
         return self
 
     def stop(self) -> None:
-        from infra.compute import moto_hooks
+        from infra.compute import active
 
-        if moto_hooks.connections() is self:
-            moto_hooks.serve_connections(None)
+        active.stop_serving_connections(self)
         if self._server is not None:
             self._server.shutdown()
             self._server = None

@@ -22,14 +22,14 @@ import warnings
 from datetime import datetime, timezone
 from typing import Any
 
-_installed = False
+from infra.compute import active
+from infra.compute.moto_hooks import patches
+
 _suppressed = threading.local()  # inside our PutEvents: moto's per-rule delivery does nothing
 
 
 def _plane() -> Any:
-    from infra.compute import moto_hooks
-
-    return moto_hooks.active()
+    return active.plane()
 
 
 def event_time(seconds: float) -> str:
@@ -38,10 +38,8 @@ def event_time(seconds: float) -> str:
 
 
 def install_moto_hooks() -> None:
-    global _installed
-    if _installed:
+    if not patches.claim(__name__):
         return
-    _installed = True
     import moto.events.models as events_models
     from moto.events.exceptions import InvalidEventPatternException, ValidationException
 
@@ -124,8 +122,8 @@ def install_moto_hooks() -> None:
             self._toolkit_armed = now()
         original_enable(self)
 
-    backend_cls.put_events = put_events  # type: ignore[method-assign]
-    backend_cls.put_rule = put_rule  # type: ignore[method-assign]
-    backend_cls.put_targets = put_targets  # type: ignore[method-assign]
-    rule_cls.send_to_targets = send_to_targets  # type: ignore[method-assign]
-    rule_cls.enable = enable  # type: ignore[method-assign]
+    patches.patch(backend_cls, "put_events", put_events)
+    patches.patch(backend_cls, "put_rule", put_rule)
+    patches.patch(backend_cls, "put_targets", put_targets)
+    patches.patch(rule_cls, "send_to_targets", send_to_targets)
+    patches.patch(rule_cls, "enable", enable)

@@ -1,4 +1,5 @@
-"""A small HTTP client for the demo: JSON in and out over real HTTP (urllib)."""
+"""What the patterns' workloads and tests use to reach a deployed stack's front doors: its API and
+WebSocket URLs on the target it runs on, and a small HTTP client (JSON in and out over real HTTP, urllib)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,16 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from typing import Any
+
+
+def api_url(cloud: Any, stack: Any) -> str:
+    """The stack's API (the ``ApiId`` and ``ApiStage`` outputs every pattern with one declares)."""
+    return str(cloud.api_url(stack.outputs["ApiId"], stack.outputs["ApiStage"]))
+
+
+def websocket_url(cloud: Any, stack: Any) -> str:
+    """The stack's WebSocket API (its ``WebSocketApiId`` and ``WebSocketStage`` outputs)."""
+    return str(cloud.websocket_url(stack.outputs["WebSocketApiId"], stack.outputs["WebSocketStage"]))
 
 
 @dataclass
