@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 
 MAX_BATCH = 64  # requests per commit (their writes share one transaction of at most 99 items)
 MAX_PER_LEASE = 256  # requests served per lease before it is released for other processes
+LINGER = 0.005  # seconds a holder that just served several requests keeps the lease for the next one
 
 
 @dataclass(eq=False)
@@ -75,6 +76,7 @@ class Mailbox:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
+        self._posted = threading.Condition(self._lock)
         self._lines: dict[tuple[Any, ...], _Line] = {}
 
     def post(self, key: tuple[Any, ...], call: Call) -> None:
@@ -84,6 +86,7 @@ class Mailbox:
             line.pending.append(call)
             if not line.held:
                 line.held = call.holds = True
+            self._posted.notify_all()
 
     def take(self, key: tuple[Any, ...], limit: int) -> list[Call]:
         with self._lock:
@@ -98,6 +101,11 @@ class Mailbox:
     def waiting(self, key: tuple[Any, ...]) -> int:
         with self._lock:
             return len(self._lines[key].pending)
+
+    def wait_for_request(self, key: tuple[Any, ...], timeout: float) -> bool:
+        """Wait up to ``timeout`` seconds for a request to line up; True if one did."""
+        with self._lock:
+            return self._posted.wait_for(lambda: bool(self._lines[key].pending), timeout)
 
     def withdraw(self, key: tuple[Any, ...], call: Call, holder: bool = False) -> bool:
         """Take a request that is still waiting out of the line (its deadline passed, or, as the
@@ -191,9 +199,13 @@ class Batch:
             self.gate.release(self.lease, strict=False)
             return False
         try:
-            more = mailbox.waiting(self.key) > 0 and self.lease.served + len(served) < MAX_PER_LEASE
+            room = self.lease.served + len(served) < MAX_PER_LEASE
+            more = room and mailbox.waiting(self.key) > 0
+            # several requests at once: more are likely to follow the replies, so keep the lease a moment
+            linger = room and len(served) > 1
             messages = any(error is None and state.outbox for _, _, error, state in served)
-            held = self.namespace.commit(self.gate, self.lease, self.storage, self.object_id, keep=more or messages)
+            held = self.namespace.commit(self.gate, self.lease, self.storage, self.object_id,
+                                         keep=more or linger or messages)
         except BaseException as exc:  # lost lease, throttling, a crash: no request of the batch was applied
             for call, *_ in served:
                 call.resolve(error=exc)
@@ -207,7 +219,7 @@ class Batch:
                     deliver(state)
         for call, result, error, _ in served:
             call.resolve(result, error)
-        if held and not more:
+        if held and not more and not (linger and mailbox.wait_for_request(self.key, LINGER)):
             self.gate.release(self.lease, strict=False)
             held = False
         return held
