@@ -9,7 +9,7 @@ from collections import Counter as Tally
 from typing import Any, Callable
 
 import pytest
-from durable_objects import DurableObject, LeaseLostError, Namespace, StorageLimitError, holder
+from durable_objects import DurableObject, LeaseLostError, Namespace, ObjectBusyError, StorageLimitError, holder
 
 LEASE = 5.0
 
@@ -96,8 +96,8 @@ def until(condition: Callable[[], bool]) -> None:
 def process(cloud, table):
     """``process()``: a namespace over a client of its own, as one Lambda environment has."""
 
-    def make(**kwargs: Any) -> Namespace:
-        client = Recording(cloud.client("dynamodb"))
+    def make(client: Recording | None = None, **kwargs: Any) -> Namespace:
+        client = client or Recording(cloud.client("dynamodb"))
         return Namespace(Gated, table=table, client=client, clock=cloud.clock, lease_seconds=LEASE, **kwargs)
 
     return make
@@ -223,3 +223,20 @@ def test_the_lease_is_released_when_nobody_waits_and_another_lambda_takes_the_ob
     assert "o" not in meta  # no owner: free for anyone, without waiting for the expiry
     assert other.get(other.id_from_name("handed")).increment() == 5
     assert other.client.calls["acquire"] == 1
+
+
+def test_a_holder_that_cannot_take_the_lease_gives_up_and_the_next_waiting_request_takes_over(process):
+    elsewhere = process()
+    first, _, leave = queue_behind_holder(elsewhere, "contended", [])  # another Lambda keeps the object
+    impatient = process(max_wait=0.2)
+    patient = process(client=impatient.client)  # the same Lambda environment, default wait
+    gives_up = Caller(lambda: impatient.get(impatient.id_from_name("contended")).increment())
+    until(lambda: impatient.client.calls["acquire"] >= 1)
+    takes_over = Caller(lambda: patient.get(patient.id_from_name("contended")).increment())
+    until(lambda: waiting(patient, "contended") == 2)
+
+    assert isinstance(gives_up.result(), ObjectBusyError)  # nothing applied
+    leave.set()
+    assert first.result() == 1
+    assert takes_over.result() == 2
+    assert impatient.client.calls["acquire"] >= 2  # the successor contended for the lease itself

@@ -214,9 +214,12 @@ class Batch:
         if messages:
             from durable_objects.sockets import deliver
 
-            for _, _, error, state in served:
+            for index, (call, result, error, state) in enumerate(served):
                 if error is None and state.outbox:
-                    deliver(state)
+                    try:
+                        deliver(state)
+                    except Exception as exc:  # noqa: BLE001 - committed, but its messages failed: its reply
+                        served[index] = (call, result, exc, state)
         for call, result, error, _ in served:
             call.resolve(result, error)
         if held and not more and not (linger and mailbox.wait_for_request(self.key, LINGER)):
