@@ -228,12 +228,12 @@ def test_the_lease_is_released_when_nobody_waits_and_another_lambda_takes_the_ob
 def test_a_holder_that_cannot_take_the_lease_gives_up_and_the_next_waiting_request_takes_over(process):
     elsewhere = process()
     first, _, leave = queue_behind_holder(elsewhere, "contended", [])  # another Lambda keeps the object
-    impatient = process(max_wait=0.2)
+    impatient = process(max_wait=1.0)  # real seconds: the library's wait limit
     patient = process(client=impatient.client)  # the same Lambda environment, default wait
     gives_up = Caller(lambda: impatient.get(impatient.id_from_name("contended")).increment())
     until(lambda: impatient.client.calls["acquire"] >= 1)
     takes_over = Caller(lambda: patient.get(patient.id_from_name("contended")).increment())
-    until(lambda: waiting(patient, "contended") == 2)
+    until(lambda: waiting(patient, "contended") == 2)  # behind the impatient one, still trying
 
     assert isinstance(gives_up.result(), ObjectBusyError)  # nothing applied
     leave.set()
