@@ -28,7 +28,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
-from durable_objects.errors import LeaseLostError, ObjectBusyError, StorageLimitError
+from durable_objects.errors import ObjectBusyError, StorageLimitError
 from durable_objects.gate import Gate, Lease
 from durable_objects.storage import Storage, cache
 
