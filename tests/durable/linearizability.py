@@ -39,10 +39,16 @@ def counter(state: Hashable, op: Op) -> Hashable | None:
     return state if op.completed is None or op.result == state else None
 
 
+EMPTY_REGISTER = ("register", None)  # the register's state is ("register", value): never None,
+# which a model returns for an illegal step, so a read of the empty register stays legal
+
+
 def register(state: Hashable, op: Op) -> Hashable | None:
+    """Start from ``EMPTY_REGISTER``; ``write`` sets the value, ``read`` returns it (None if unset)."""
+    assert isinstance(state, tuple)
     if op.kind == "write":
-        return op.arg
-    return state if op.completed is None or op.result == state else None
+        return ("register", op.arg)
+    return state if op.completed is None or op.result == state[1] else None
 
 
 def check(history: list[Op], model: Model, initial: Hashable) -> bool:

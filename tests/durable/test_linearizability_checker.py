@@ -3,7 +3,7 @@ anomalies the input gate must prevent (a lost update, a stale read, an impossibl
 
 from __future__ import annotations
 
-from linearizability import Op, check, counter, register
+from linearizability import EMPTY_REGISTER, Op, check, counter, register
 
 
 def inc(client, result, start, end):
@@ -47,9 +47,16 @@ def test_unknown_outcome_may_or_may_not_have_taken_effect():
 def test_register_model_accepts_a_legal_history_and_rejects_a_stale_read():
     legal = [Op(0, "write", "a", None, 0, 1), Op(1, "write", "b", None, 0.5, 3), Op(2, "read", None, "a", 2, 4),
              Op(2, "read", None, "b", 5, 6)]
-    assert check(legal, register, None)
+    assert check(legal, register, EMPTY_REGISTER)
     stale = [Op(0, "write", "a", None, 0, 1), Op(1, "write", "b", None, 2, 3), Op(2, "read", None, "a", 4, 5)]
-    assert not check(stale, register, None)
+    assert not check(stale, register, EMPTY_REGISTER)
+
+
+def test_register_model_accepts_reading_the_empty_register_before_any_write_took_effect():
+    early = [Op(0, "write", "a", None, 0, 3), Op(1, "read", None, None, 1, 2), Op(1, "read", None, "a", 4, 5)]
+    assert check(early, register, EMPTY_REGISTER)
+    late = [Op(0, "write", "a", None, 0, 1), Op(1, "read", None, None, 2, 3)]
+    assert not check(late, register, EMPTY_REGISTER)
 
 
 def test_long_concurrent_history_is_checked_quickly():

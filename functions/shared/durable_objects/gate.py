@@ -33,47 +33,6 @@ META = "!meta"
 MAX_TRANSACTION_ITEMS = 100
 MAX_TRANSACTION_BYTES = 4 * 1024 * 1024
 POLL_FIRST, POLL_MAX = 0.002, 0.064  # seconds between looks at a busy lease
-POLL_QUEUED = 0.2  # ... by the request queued next behind another of this process (later ones only wait)
-
-
-class _LocalQueue:
-    """Requests of this process for one object line up here, so only the first of them contends
-    for the lease in DynamoDB and the next one is handed the turn the moment it is released;
-    the others look at the lease only rarely (it may be released by another process, or expire).
-    Only a shortcut: the lease is still taken by the conditional write. On AWS a Lambda
-    environment runs one request at a time, so this never applies there; it matters where many
-    Lambdas share a process (the toolkit's compute plane)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._queues: dict[str, list[threading.Event]] = {}
-
-    def join(self, pk: str) -> threading.Event:
-        turn = threading.Event()
-        with self._lock:
-            queue = self._queues.setdefault(pk, [])
-            queue.append(turn)
-            if queue[0] is turn:
-                turn.set()
-        return turn
-
-    def position(self, pk: str, turn: threading.Event) -> int:
-        with self._lock:
-            queue = self._queues.get(pk, [])
-            return queue.index(turn) if turn in queue else 0
-
-    def leave(self, pk: str, turn: threading.Event) -> None:
-        with self._lock:
-            queue = self._queues.get(pk, [])
-            if turn in queue:
-                queue.remove(turn)
-            if queue:
-                queue[0].set()
-            else:
-                self._queues.pop(pk, None)
-
-
-_local = _LocalQueue()
 
 
 @dataclass
@@ -85,7 +44,7 @@ class Lease:
     version: int
     alarm: float | None
     alarm_attempt: int
-    turn: threading.Event = field(default_factory=threading.Event, repr=False)  # the place in _local
+    served: int = 0  # requests served under this lease so far (holder.py bounds it)
 
 
 @dataclass
@@ -127,33 +86,19 @@ class Gate:
         self.capacity.add(response)
         return response
 
-    def acquire(self, pk: str) -> Lease:
-        """Take the lease when it is free or expired on the clock. While another request holds it,
+    def acquire(self, pk: str, deadline: float | None = None) -> Lease:
+        """Take the lease when it is free or expired on the clock. While another process holds it,
         watch the meta item with strongly consistent reads (half a read unit each, where a refused
         conditional write costs a write unit) at jittered, growing intervals, then try again.
-        ObjectBusyError after ``max_wait`` real seconds."""
+        ObjectBusyError after ``deadline`` (time.monotonic(); default ``max_wait`` from now).
+        Requests of this process queue in holder.py's mailbox, so only one of them contends here."""
         owner = secrets.token_hex(8)
-        deadline = time.monotonic() + self.max_wait
-        turn = _local.join(self._line(pk))
-        try:
-            while True:
-                if not turn.is_set() and not turn.wait(random.uniform(POLL_QUEUED / 2, POLL_QUEUED)):
-                    # the next in line watches for a lease freed elsewhere or expired; later ones wait
-                    self._check_deadline(pk, deadline)
-                    if _local.position(self._line(pk), turn) > 1 or not self._lease_free(pk):
-                        continue
-                lease = self._try_acquire(pk, owner)
-                if lease is not None:
-                    lease.turn = turn
-                    return lease
-                self._wait_for_release(pk, deadline, turn)
-        except BaseException:
-            _local.leave(self._line(pk), turn)
-            raise
-
-    def _line(self, pk: str) -> str:
-        """The local queue of an object: per table and object."""
-        return f"{self.table}/{pk}"
+        deadline = time.monotonic() + self.max_wait if deadline is None else deadline
+        while True:
+            lease = self._try_acquire(pk, owner)
+            if lease is not None:
+                return lease
+            self._wait_for_release(pk, deadline)
 
     def _try_acquire(self, pk: str, owner: str) -> Lease | None:
         now = self.now()
@@ -181,12 +126,12 @@ class Gate:
             raise ObjectBusyError(f"object {pk} stayed busy for {self.max_wait:.0f} s "
                                   f"(another request holds its lease)")
 
-    def _wait_for_release(self, pk: str, deadline: float, turn: threading.Event) -> None:
+    def _wait_for_release(self, pk: str, deadline: float) -> None:
         delay = POLL_FIRST
         pause = threading.Event()
         while True:
             self._check_deadline(pk, deadline)
-            pause.wait(random.uniform(delay / 2, delay) if turn.is_set() else POLL_QUEUED)
+            pause.wait(random.uniform(delay / 2, delay))
             delay = min(delay * 2, POLL_MAX)
             if self._lease_free(pk):
                 return
@@ -201,8 +146,18 @@ class Gate:
         except self.client.exceptions.ConditionalCheckFailedException:
             if strict:
                 raise self._lost(lease) from None
-        finally:
-            _local.leave(self._line(lease.pk), lease.turn)
+
+    def renew(self, lease: Lease) -> None:
+        """Confirm the lease is still held (a result read under it may be returned) and extend it:
+        a holder keeping the object for the next batch. LeaseLostError if it was lost."""
+        fence = self._fence(lease)
+        try:
+            self.call("update_item", TableName=self.table, Key=self._key(lease.pk), UpdateExpression="SET x = :exp",
+                      ConditionExpression=fence["ConditionExpression"],
+                      ExpressionAttributeValues={**fence["ExpressionAttributeValues"],
+                                                 ":exp": {"N": repr(self.now() + self.lease_seconds)}})
+        except self.client.exceptions.ConditionalCheckFailedException:
+            raise self._lost(lease) from None
 
     def commit(self, lease: Lease, writes: list[dict[str, Any]], meta_set: dict[str, Any],
                meta_remove: list[str], release: bool = True) -> None:
@@ -231,9 +186,6 @@ class Gate:
             if reasons and reasons[0].get("Code") == "ConditionalCheckFailed":
                 raise self._lost(lease) from None
             raise
-        finally:
-            if release:
-                _local.leave(self._line(lease.pk), lease.turn)
 
     def _fence(self, lease: Lease) -> dict[str, Any]:
         return {"ConditionExpression": "o = :me AND e = :epoch",

@@ -151,37 +151,17 @@ class Namespace:
         return Gate(self.client, self.table, self._now, self.lease_seconds, self.max_wait, self.capacity)
 
     def run(self, object_id: ids.ObjectId, body: Callable[[DurableObject], Any]) -> Any:
-        """``body(instance)`` under the object's lease; its writes commit before it returns."""
-        gate = self.gate()
-        lease = gate.acquire(f"{self.name}#{object_id.hex}")
-        storage = Storage(gate, lease)
-        state = State(object_id, storage, self)
-        try:
-            result = body(self.cls(state, self.env))
-        except BaseException:
-            cache.drop(gate.table, lease.pk)
-            gate.release(lease)
-            raise
-        if not state.outbox:
-            self.commit(gate, lease, storage, object_id)
-            return result
-        # messages go out after the commit (the output gate) and before the lease is released, so
-        # the messages of successive requests reach every connection in commit order
-        from durable_objects.sockets import deliver
+        """``body(instance)`` under the object's lease; its writes commit before it returns (it may
+        be served, with other requests waiting for the object, by the lease's holder: holder.py)."""
+        from durable_objects import holder
 
-        if self.commit(gate, lease, storage, object_id, release=False):
-            try:
-                deliver(state)
-            finally:
-                gate.release(lease, strict=False)
-        else:
-            deliver(state)
-        return result
+        return holder.run(self, object_id, body)
 
-    def commit(self, gate: Gate, lease: Any, storage: Storage, object_id: ids.ObjectId,
-               release: bool = True) -> bool:
-        """Commit the request's writes; True if the lease is still held (``release`` False and
-        there was something to write), False if it was released."""
+    def commit(self, gate: Gate, lease: Any, storage: Storage, object_id: ids.ObjectId, keep: bool = False) -> bool:
+        """Commit the writes staged in ``storage`` under the lease; True if the lease is still held
+        (``keep``: messages are to go out, or more requests are to be served, under it; its expiry
+        is extended), False if the commit released it. On failure nothing was written, the lease
+        is let go of and the error propagates."""
         meta: dict[str, Any] = {}
         remove: list[str] = []
         try:
@@ -201,11 +181,14 @@ class Namespace:
             raise
         try:
             if not writes and not meta and not remove:
-                gate.release(lease)  # read only: the result is valid only if the lease held throughout
+                # read only: the results are valid only if the lease held throughout
+                gate.renew(lease) if keep else gate.release(lease)
                 storage.remember(lease.version)
-                return False
+                return keep
             meta["v"] = {"N": str(lease.version + 1)}
-            gate.commit(lease, writes, meta, remove, release=release)
+            if keep:
+                meta["x"] = {"N": repr(self.now() + self.lease_seconds)}
+            gate.commit(lease, writes, meta, remove, release=not keep)
         except BaseException:
             cache.drop(gate.table, lease.pk)
             gate.release(lease, strict=False)  # not committed (lost lease, throttling...): let go of it
@@ -215,7 +198,10 @@ class Namespace:
             self.alarms.cancel(self, object_id)  # after the commit: an alarm firing before that is a no-op
         if storage.deleted_all:
             self._remove_generation(gate, lease.pk, lease.generation)
-        return not release
+        # the lease now stands for the object as committed (a holder serves the next batch from it)
+        lease.version, lease.generation = lease.version + 1, storage.new_generation
+        lease.alarm, lease.alarm_attempt = storage.alarm, storage.alarm_attempt
+        return keep
 
     def _remove_generation(self, gate: Gate, pk: str, generation: int) -> None:
         """Items of a generation left behind by delete_all: invisible already, removed now."""

@@ -252,6 +252,24 @@ class Storage:
         return self.generation + 1 if self.deleted_all else self.generation
 
     def transact_items(self) -> list[dict[str, Any]]:
+        items, size = self._items_and_size()
+        self._check(size)
+        return items
+
+    def check_size(self) -> None:
+        """StorageLimitError if the writes so far would not fit in one transaction."""
+        self._check(self._items_and_size()[1])
+
+    def has_changes(self) -> bool:
+        return bool(self.writes or self.records or self.deleted_all or self.alarm_changed)
+
+    @staticmethod
+    def _check(size: int) -> None:
+        if size > MAX_TRANSACTION_BYTES - 64 * 1024:
+            raise StorageLimitError(f"this request's writes total {size} bytes: one DynamoDB transaction holds "
+                                    f"at most {MAX_TRANSACTION_BYTES} (nothing was written)")
+
+    def _items_and_size(self) -> tuple[list[dict[str, Any]], int]:
         table, generation = self._gate.table, self.new_generation
         items: list[dict[str, Any]] = []
         size = 0
@@ -268,10 +286,7 @@ class Storage:
             items.append({"Delete": {"TableName": table, "Key": key}} if record is None else
                          {"Put": {"TableName": table, "Item": {**key, **record}}})
             size += len(json.dumps(record or {})) + len(pk) + len(sk)
-        if size > MAX_TRANSACTION_BYTES - 64 * 1024:
-            raise StorageLimitError(f"this request's writes total {size} bytes: one DynamoDB transaction holds "
-                                    f"at most {MAX_TRANSACTION_BYTES} (nothing was written)")
-        return items
+        return items, size
 
     def remember(self, version: int) -> None:
         """After a successful commit (at ``version``) or read-only release: cache what is known."""
