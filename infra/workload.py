@@ -88,3 +88,21 @@ def operations_in(result: Result) -> int | None:
     """How many business operations a run performed, if the workload counts them."""
     count = result.get("operations")
     return count if isinstance(count, int) and not isinstance(count, bool) and count > 0 else None
+
+
+def under_faults(cloud: Any) -> bool:
+    """Whether the cloud's compute plane injects faults (``samplecli.py run --faults``): a workload
+    then lets retries and redrives finish and checks what the pattern promises under faults."""
+    return getattr(getattr(cloud, "plane", None), "faults", None) is not None
+
+
+def queue_bodies(sqs: Any, queue_url: str) -> list[str]:
+    """Every message body in a queue (a DLQ, after a run), read without deleting: each one is
+    received once and stays invisible while the rest are read."""
+    bodies: list[str] = []
+    while True:
+        messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, VisibilityTimeout=43200,
+                                       WaitTimeSeconds=0).get("Messages", [])
+        if not messages:
+            return bodies
+        bodies += [message["Body"] for message in messages]
