@@ -98,11 +98,16 @@ def under_faults(cloud: Any) -> bool:
 
 def queue_bodies(sqs: Any, queue_url: str) -> list[str]:
     """Every message body in a queue (a DLQ, after a run), read without deleting: each one is
-    received once and stays invisible while the rest are read."""
-    bodies: list[str] = []
+    received once (hidden while the rest are read), then made visible again."""
+    received: list[dict[str, Any]] = []
     while True:
         messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, VisibilityTimeout=43200,
                                        WaitTimeSeconds=0).get("Messages", [])
         if not messages:
-            return bodies
-        bodies += [message["Body"] for message in messages]
+            break
+        received += messages
+    for start in range(0, len(received), 10):
+        sqs.change_message_visibility_batch(QueueUrl=queue_url, Entries=[
+            {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"], "VisibilityTimeout": 0}
+            for i, m in enumerate(received[start:start + 10])])
+    return [message["Body"] for message in received]
