@@ -97,7 +97,12 @@ def under_faults(cloud: Any) -> bool:
 
 
 def queue_bodies(sqs: Any, queue_url: str) -> list[str]:
-    """Every message body in a queue (a DLQ, after a run), read without deleting: each one is
+    """Every message body in a queue (a DLQ, after a run), read without deleting."""
+    return [message["Body"] for message in queue_messages(sqs, queue_url)]
+
+
+def queue_messages(sqs: Any, queue_url: str) -> list[dict[str, Any]]:
+    """Every message in a queue (a DLQ, after a run), read without deleting: each one is
     received once (hidden while the rest are read), then made visible again."""
     received: list[dict[str, Any]] = []
     while True:
@@ -110,4 +115,4 @@ def queue_bodies(sqs: Any, queue_url: str) -> list[str]:
         sqs.change_message_visibility_batch(QueueUrl=queue_url, Entries=[
             {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"], "VisibilityTimeout": 0}
             for i, m in enumerate(received[start:start + 10])])
-    return [message["Body"] for message in received]
+    return received
