@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from infra.compute.faults.injector import KINDS, FaultInjector, parse_rate
 
-__all__ = ["KINDS", "FaultInjector", "parse_rate", "enable", "active"]
+__all__ = ["KINDS", "FaultInjector", "parse_rate", "enable", "disable", "active"]
 
 _active: FaultInjector | None = None
 
