@@ -45,7 +45,12 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_argument("--region", help="AWS region (default: AWS_DEFAULT_REGION or us-east-1)")
         _with_parameters(sub)
 
-    with_target(commands.add_parser("run", help="deploy a pattern, drive its demo workload, report what happened"))
+    run = commands.add_parser("run", help="deploy a pattern, drive its demo workload, report what happened")
+    with_target(run)
+    run.add_argument("--faults", metavar="RATE",
+                     help="inject faults at this rate (0..1): handler errors, timeouts, crashes mid-batch, duplicate "
+                          "deliveries, Lambda and DynamoDB throttling, 5xx; embedded target only")
+    run.add_argument("--seed", type=int, default=0, help="the fault injector's seed (default 0): same seed, same faults")
     with_target(commands.add_parser("deploy", help="deploy a pattern's template to a target"))
     with_target(commands.add_parser("destroy", help="remove everything a deploy created"))
     export = commands.add_parser("export", help="the template and packaged code, for the SAM or AWS CLI")
@@ -159,9 +164,23 @@ def _destroy(args: argparse.Namespace, say: Callable[[str], None], stop: Any) ->
     return 0
 
 
+def _fault_rate(args: argparse.Namespace) -> float | None:
+    """--faults RATE, checked before anything is deployed (None: no faults)."""
+    if args.faults is None:
+        return None
+    from infra.compute.faults import parse_rate
+
+    rate = parse_rate(args.faults)
+    if args.target != "embedded":
+        raise ToolkitError(f"--faults needs the embedded target (its compute plane and clock are in this process), "
+                           f"not --target {args.target}")
+    return rate
+
+
 def _run(args: argparse.Namespace, say: Callable[[str], None], stop: Any) -> int:
     pattern = registry.get(args.pattern)
     started = time.perf_counter()
+    rate = _fault_rate(args)
     workload = pattern.workload() if pattern.has_workload else None
     with _open_cloud(args) as cloud:
         say(f"deploying {pattern.name} to the {args.target} target ({cloud.who_runs_functions()})...")
@@ -175,9 +194,18 @@ def _run(args: argparse.Namespace, say: Callable[[str], None], stop: Any) -> int
                 say(f"  output {key}: {value}")
             say(f"no workload: {pattern.folder} has no workload.py to drive it (deployed, listed, cleaned up)")
         else:
+            injector = None
+            if rate is not None:
+                from infra.compute import faults
+
+                injector = faults.enable(cloud.plane, rate, args.seed)
+                say(f"injecting faults at rate {rate:g} (seed {args.seed})")
             result = workload.run(cloud, stack, progress=lambda m: say(f"  {m}"))
             for line in workload.summary_lines(result):
                 say(line)
+            if injector is not None:
+                for line in injector.report_lines():
+                    say(line)
             invariants = workload.invariants(result)
             say("invariants:")
             for item in invariants:

@@ -88,3 +88,31 @@ def operations_in(result: Result) -> int | None:
     """How many business operations a run performed, if the workload counts them."""
     count = result.get("operations")
     return count if isinstance(count, int) and not isinstance(count, bool) and count > 0 else None
+
+
+def under_faults(cloud: Any) -> bool:
+    """Whether the cloud's compute plane injects faults (``samplecli.py run --faults``): a workload
+    then lets retries and redrives finish and checks what the pattern promises under faults."""
+    return getattr(getattr(cloud, "plane", None), "faults", None) is not None
+
+
+def queue_bodies(sqs: Any, queue_url: str) -> list[str]:
+    """Every message body in a queue (a DLQ, after a run), read without deleting."""
+    return [message["Body"] for message in queue_messages(sqs, queue_url)]
+
+
+def queue_messages(sqs: Any, queue_url: str) -> list[dict[str, Any]]:
+    """Every message in a queue (a DLQ, after a run), read without deleting: each one is
+    received once (hidden while the rest are read), then made visible again."""
+    received: list[dict[str, Any]] = []
+    while True:
+        messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, VisibilityTimeout=43200,
+                                       WaitTimeSeconds=0).get("Messages", [])
+        if not messages:
+            break
+        received += messages
+    for start in range(0, len(received), 10):
+        sqs.change_message_visibility_batch(QueueUrl=queue_url, Entries=[
+            {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"], "VisibilityTimeout": 0}
+            for i, m in enumerate(received[start:start + 10])])
+    return received

@@ -27,6 +27,7 @@ from typing import Any, Callable, TypedDict
 
 from infra.compute import iam, isolation
 from infra.compute.clock import Clock
+from infra.compute.faults.handler import HandlerFault, InjectedTimeout
 from infra.compute.isolation import isolated, process_environ
 
 
@@ -200,7 +201,8 @@ class Executor:
         with self._lock:
             self._idle.setdefault(f"{spec.name}:{spec.code_sha256}", []).append(env)
 
-    def invoke(self, spec: FunctionSpec, event: Any) -> InvocationResult:
+    def invoke(self, spec: FunctionSpec, event: Any, fault: HandlerFault | None = None) -> InvocationResult:
+        """``fault``: what goes wrong in this invocation (infra/compute/faults), None for a normal one."""
         request_id = str(uuid.uuid4())
         started_at = self.clock.now()  # on the plane's clock (virtual in tests and runs)
         env, cold = self._take_environment(spec)
@@ -216,7 +218,12 @@ class Executor:
                 try:
                     if env.handler_fn is None:
                         env.handler_fn = env.load()
-                    outcome["payload"] = env.handler_fn(event, context)
+                    if fault is None:
+                        outcome["payload"] = env.handler_fn(event, context)
+                    else:
+                        outcome["payload"] = fault.run(env.handler_fn, event, context)
+                except InjectedTimeout:
+                    outcome["timed_out"] = True
                 except BaseException as exc:  # noqa: BLE001 - reported like Lambda does
                     traceback.print_exception(type(exc), exc, _handler_traceback(exc), file=log)
                     outcome["error"] = error_payload(exc, request_id)
@@ -224,7 +231,7 @@ class Executor:
                     done.set()
 
         self._workers.submit(run)
-        finished = self.clock.wait(done, spec.timeout)
+        finished = self.clock.wait(done, spec.timeout) and "timed_out" not in outcome
         duration_ms = (time.perf_counter() - started) * 1000
         if not finished:
             # The environment is abandoned (Lambda would stop it); its thread may still finish.

@@ -21,6 +21,9 @@ from typing import Any, Callable
 from infra.compute import active, moto_hooks
 from infra.compute.clock import Clock, VirtualClock
 from infra.compute.executor import Executor, FunctionSpec, InvocationResult
+from infra.compute import faults
+from infra.compute.faults import FaultInjector
+from infra.compute.faults import deliveries as faulty  # fault injection (off unless ``faults`` is set)
 from infra.compute.functions import resolve_function, spec_from_moto
 from infra.compute.sources import SourceContext
 from infra.compute.sources.family import EventSources
@@ -28,6 +31,7 @@ from infra.metering.meter import unmetered
 from infra.compute import stepfunctions  # Step Functions executions' waits (infra/compute/stepfunctions)
 
 ASYNC_RETRY_DELAYS = (60.0, 120.0)  # Lambda retries a failed asynchronous invocation twice
+ASYNC_THROTTLE_DELAYS = (1.0, 300.0)  # a throttled one: from 1 s, doubling up to 5 minutes, not counted
 
 
 @dataclass(order=True)
@@ -37,6 +41,7 @@ class _AsyncInvocation:
     function_arn: str = field(compare=False)
     event: dict[str, Any] = field(compare=False)
     attempt: int = field(compare=False, default=1)
+    throttles: int = field(compare=False, default=0)
 
 
 class ComputePlane:
@@ -54,7 +59,8 @@ class ComputePlane:
         self._functions = functions or (lambda name: resolve_function(name, self.account_id, self.region))
         self.executor = Executor(clock, log_sink=log_sink or self._write_logs, handler_env=handler_env)
         self.sources = EventSources(
-            SourceContext(clients, self.invoke, self.clock.now, account_id, region), self.invoke_async)
+            SourceContext(clients, self.deliver, self.clock.now, account_id, region), self.invoke_async)
+        self.faults: FaultInjector | None = None  # infra/compute/faults: enable(plane, rate, seed)
         self.failed_async: list[dict[str, Any]] = []
         self._async: list[_AsyncInvocation] = []
         self._async_lock = threading.Lock()
@@ -76,6 +82,8 @@ class ComputePlane:
         self._stop.set()
         for thread in self._threads:
             thread.join(timeout=5)
+        if self.faults is not None:
+            faults.disable(self)
         if active.deactivate(self):
             stepfunctions.forget_clients()  # Step Functions: Task clients belong to this plane's mock
         self.executor.shutdown()
@@ -90,6 +98,13 @@ class ComputePlane:
 
     def invoke(self, function: str, event: Any) -> InvocationResult:
         return self.executor.invoke(self._functions(function), event)
+
+    def deliver(self, function: str, event: Any) -> InvocationResult:
+        """An event-driven invocation (an event source's batch, an asynchronous event): where the
+        fault injector, when on, throttles, fails, times out, crashes mid-batch or delivers twice."""
+        if self.faults is None:
+            return self.invoke(function, event)
+        return faulty.deliver(self.faults, self.executor, self._functions(function), event)
 
     def invoke_moto_function(self, fn: Any, event: Any) -> tuple[str, bool, str]:
         if isinstance(event, (str, bytes)):
@@ -111,9 +126,14 @@ class ComputePlane:
                 if not self._async or self._async[0].due > self.clock.now():
                     return ran
                 item = heapq.heappop(self._async)
-            result = self.invoke(item.function_arn, item.event)
+            result = self.deliver(item.function_arn, item.event)
             ran += 1
-            if result["function_error"]:
+            if faulty.throttled(result):  # retried with backoff (up to 6 hours on AWS), not an attempt
+                first, most = ASYNC_THROTTLE_DELAYS
+                self._schedule(_AsyncInvocation(
+                    self.clock.now() + min(first * 2 ** item.throttles, most), next(self._seq),
+                    item.function_arn, item.event, item.attempt, item.throttles + 1))
+            elif result["function_error"]:
                 if item.attempt <= len(ASYNC_RETRY_DELAYS):
                     delay = ASYNC_RETRY_DELAYS[item.attempt - 1]
                     self._schedule(_AsyncInvocation(

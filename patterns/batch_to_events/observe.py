@@ -18,7 +18,7 @@ class Visibility:
         self.window_of: dict[str, tuple[str, str]] = {}  # order -> (window start, shard)
         self.by_window: dict[tuple[str, str], list[str]] = defaultdict(list)
         self.visible: dict[str, dict[str, float]] = {"batch": {}, "windows": {}, "events": {}}
-        self._last_window_key = "0"  # below every ISO time (a key cannot be empty)
+        self._closed_windows: set[str] = set()  # a retried window may close after later ones
 
     def arrive(self, order_id: str, at: float, window_start: str, shard: str) -> None:
         self.arrived[order_id] = at
@@ -32,9 +32,11 @@ class Visibility:
                 if "Item" in self.table.get_item(Key={"way": "events#applied", "key": order_id}):
                     self.visible["events"][order_id] = now
         if "windows" in ways:
-            query = {"KeyConditionExpression": Key("way").eq("windows#closed") & Key("key").gt(self._last_window_key)}
+            query = {"KeyConditionExpression": Key("way").eq("windows#closed")}
             for item in self.table.query(**query)["Items"]:
-                self._last_window_key = max(self._last_window_key, item["key"])
+                if item["key"] in self._closed_windows:
+                    continue
+                self._closed_windows.add(item["key"])
                 start, shard = item["key"].rsplit("#", 1)
                 for order_id in self.by_window.get((start, shard), []):
                     self.visible["windows"].setdefault(order_id, now)

@@ -46,12 +46,15 @@ def advance(cloud: Any, seconds: float) -> None:
 def frames(ws: Any, count: int, cloud: Any, timeout: float = 30.0) -> list[dict[str, Any]]:
     got: list[dict[str, Any]] = []
     deadline = time.monotonic() + timeout
+    misses = 0  # a tick at a time; doubling (up to a minute) while no frame comes: a failed alarm is retried 60 s later
     while len(got) < count and time.monotonic() < deadline:
         try:
             frame = json.loads(ws.recv(timeout=0.05))
         except TimeoutError:
-            advance(cloud, 0.5)
+            advance(cloud, min(0.5 * 2 ** max(0, misses - 3), 60.0))
+            misses += 1
             continue
+        misses = 0
         if frame.get("type") == "cells":
             got.append(frame)
     return got

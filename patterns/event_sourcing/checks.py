@@ -4,6 +4,7 @@ balance be?"""
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from typing import Any, Mapping
 
@@ -25,6 +26,26 @@ def invariants(accepted: Mapping[str, Command], events: list[Event],
         "balances follow the model": all(_follows_model(log, accepted) for log in by_account.values()),
         "read model equals the event store": {a: {"balance": log[-1]["balance"], "version": log[-1]["version"]}
                                               for a, log in by_account.items()} == dict(live),
+    }
+
+
+def isolation_under_faults(accepted: Mapping[str, Command], events: list[Event], isolated: list[bytes],
+                           poison: bytes) -> dict[str, bool]:
+    """Under faults a valid transaction may be isolated too (it failed MaxReceiveCount / retry
+    attempts for transient reasons), maybe after it was applied (its answer lost): conservation is
+    then "recorded or isolated", and the poison record is still isolated exactly once."""
+    isolated_ids, strays = set(), 0
+    for body in isolated:
+        try:
+            isolated_ids.add(json.loads(body)["transactionId"])
+        except (ValueError, KeyError, TypeError):
+            strays += body != poison
+    recorded = {e["transactionId"] for e in events}
+    return {
+        "every accepted transaction recorded, or isolated": set(accepted) <= recorded | isolated_ids,
+        "nothing recorded that was not accepted": recorded <= set(accepted),
+        "the poison record isolated, once": isolated.count(poison) == 1,
+        "nothing isolated but the poison record and accepted transactions": not strays and isolated_ids <= set(accepted),
     }
 
 

@@ -8,6 +8,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from infra.workload import queue_bodies
+
 POISON = b"{this is not a transaction"
 
 
@@ -30,6 +32,22 @@ class Transport:
         else:
             cloud.client("sqs").send_message(QueueUrl=outputs["CommandQueueUrl"], MessageBody=POISON.decode(),
                                              MessageGroupId=account, MessageDeduplicationId="poison-1")
+
+    def isolated_bodies(self, cloud: Any, outputs: dict[str, str]) -> list[bytes]:
+        """What was isolated, as written to the transport: the DLQ's message bodies (SQS FIFO), or
+        the stream records each on-failure record points at (Kinesis: shard and sequence range)."""
+        if self.name != "kinesis":
+            return [body.encode() for body in queue_bodies(cloud.client("sqs"), outputs[self.isolation_output])]
+        kinesis, found = cloud.client("kinesis"), []
+        for record in self.inspect(cloud, outputs):
+            batch = record.get("KinesisBatchInfo", {})
+            iterator = kinesis.get_shard_iterator(
+                StreamName=outputs["CommandStreamName"], ShardId=batch["shardId"],
+                ShardIteratorType="AT_SEQUENCE_NUMBER", StartingSequenceNumber=batch["startSequenceNumber"],
+            )["ShardIterator"]
+            records = kinesis.get_records(ShardIterator=iterator, Limit=batch["batchSize"])["Records"]
+            found += [r["Data"] for r in records if int(r["SequenceNumber"]) <= int(batch["endSequenceNumber"])]
+        return found
 
     def isolated(self, cloud: Any, outputs: dict[str, str]) -> int:
         return queue_depth(cloud.client("sqs"), outputs[self.isolation_output])

@@ -262,3 +262,39 @@ def test_up_prints_a_line_per_invocation_and_why_one_failed(eventually):
     assert "export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=us-east-1" in text
     assert re.search(rf"  {function} \d+ ms, cold start: ok", text)
     assert re.search(rf"  {function} \d+ ms: FAILED KeyError: 'Records'", text)
+
+
+def test_run_under_faults_prints_the_faults_by_kind_and_the_invariants_reproducibly(tmp_path):
+    app = _orders_app(tmp_path, expected=3)
+    code, out = run(["run", str(app), "--faults", "0.3", "--seed", "3"])
+    again_code, again = run(["run", str(app), "--faults", "0.3", "--seed", "3"])
+
+    assert code == 0, out
+    assert "injecting faults at rate 0.3 (seed 3)" in out
+    assert "faults injected (rate 0.3, seed 3):" in out and "lambda_throttle" in out and "service_5xx" in out
+    assert "held    every order sent is recorded: 3" in out
+    faults_report = [line for line in out.splitlines() if "decision points" in line]
+    assert faults_report == [line for line in again.splitlines() if "decision points" in line]
+
+
+def test_run_whose_invariant_breaks_under_faults_exits_non_zero(tmp_path, capsys):
+    code, out = run(["run", str(_orders_app(tmp_path, expected=3)), "--faults", "1"])  # every delivery fails
+
+    assert code == 1
+    assert "BROKEN  every order sent is recorded: 0" in out
+    assert "1 invariant(s) broken" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("rate", ["1.5", "-0.1", "often"])
+def test_a_fault_rate_that_is_not_a_chance_is_refused_before_deploying(rate, capsys):
+    code, out = run(["run", "file-conversion", "--faults", rate])
+
+    assert code == 1 and "deploying" not in out
+    assert f"error: --faults '{rate}':" in capsys.readouterr().err
+
+
+def test_faults_need_the_embedded_target(capsys):
+    code, out = run(["run", "file-conversion", "--faults", "0.1", "--target", "local"])
+
+    assert code == 1 and "deploying" not in out
+    assert "--faults needs the embedded target" in capsys.readouterr().err

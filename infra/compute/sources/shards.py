@@ -33,6 +33,7 @@ from typing import Any, Callable, Protocol
 
 from infra.compute.sources import SourceContext
 from infra.compute.sources.failures import BatchFailure, FailureOutcome, judge, send_failure_record
+from infra.compute.faults.deliveries import throttled  # fault injection: a throttled invocation
 from infra.compute.sources.stream_settings import ShardInfo, StreamMapping
 from infra.compute.sources.windows import TumblingWindow
 
@@ -194,6 +195,9 @@ class ShardPoller:
         if lane.tumbling is not None:
             event.update(lane.tumbling.event_fields(batch, final, self.shard_id, mapping.source_arn))
         result = self.source.ctx.invoke(mapping.function_arn, event)
+        if throttled(result):  # not a function error: no bisect, no retry attempt used; retried until the records expire
+            lane.retry_at = self.source.ctx.now() + 1.0
+            return 0
         lane.invocations += 1
         outcome: FailureOutcome = judge(result, [r.sequence for r in batch], mapping.report_batch_item_failures,
                                         lane.tumbling is not None)
