@@ -94,6 +94,7 @@ def install() -> None:
     _hook_iam()
     _hook_dispatch()
     _hook_request_build()
+    _hook_model_loader()
     from infra.metering import hooks as metering_hooks  # metering: counts every request (infra/metering)
     metering_hooks.install()
     from infra.compute.sources import install_moto_hooks as sources_switch_off_moto_shortcuts
@@ -458,6 +459,17 @@ def _hook_iam() -> None:
             return __original(self, *args, **kwargs)
 
         setattr(IAMBackend, method, wrapper)
+
+
+def _hook_model_loader() -> None:
+    """moto reads a service's botocore model through a new loader each time, and each new loader
+    lists every service folder botocore and moto ship (~30 ms) before reading the model: one
+    loader, kept, lists them once."""
+    from functools import lru_cache
+
+    import moto.core.utils as utils
+
+    utils.create_loader = lru_cache(maxsize=1)(utils.create_loader)  # type: ignore[attr-defined]
 
 
 def _hook_dispatch() -> None:
