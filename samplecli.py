@@ -14,12 +14,14 @@
 from __future__ import annotations
 
 import argparse
+import atexit
+import os
 import signal
 import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any, Callable, TextIO
+from typing import Any, Callable, NoReturn, TextIO
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -322,5 +324,19 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Callable[[str], None], Any], i
     "serve": _serve, "docs": _docs, "compare": _compare,
 }
 
+def _exit(code: int) -> NoReturn:
+    """End the process as a normal exit does (threads joined, exit handlers run, output flushed)
+    but skip the interpreter's teardown: freeing moto's, botocore's and the handlers' objects one
+    by one takes ≈0.7 s of CPU after a ``run`` has done its work and reported it."""
+    threading._shutdown()  # type: ignore[attr-defined]  # what the interpreter runs first at exit
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe: nothing more to say
+            pass
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    _exit(main())

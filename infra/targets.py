@@ -36,6 +36,17 @@ _clients_lock = threading.Lock()
 _CONFIG = Config(retries={"max_attempts": 2, "mode": "standard"}, account_id_endpoint_mode="disabled")
 
 
+def _session_sharing_models() -> boto3.session.Session:
+    """A session reading botocore's service models through the default session's loader, which
+    the handlers' clients use too: each model is parsed once per process, not once per session
+    (Lambda's alone is ~70 ms of JSON). Loaded models are never modified, only read."""
+    import botocore.session
+
+    core = botocore.session.Session()
+    core.register_component("data_loader", boto3._get_default_session()._session.get_component("data_loader"))
+    return boto3.session.Session(botocore_session=core)
+
+
 @dataclass(frozen=True)
 class Target:
     """A target's answers; subclasses below, one per target, found by ``resolve(name)``."""
@@ -70,7 +81,7 @@ class Target:
         if self.endpoint_url:
             kwargs["endpoint_url"] = self.endpoint_url
         if self.name not in _sessions:  # created late, after moto (if used) has hooked botocore
-            _sessions[self.name] = boto3.session.Session()
+            _sessions[self.name] = _session_sharing_models()
         return _sessions[self.name].client(service, **kwargs)
 
     def runs_lambda_code(self) -> bool:

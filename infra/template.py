@@ -3,6 +3,10 @@
 Code folders named by ``CodeUri`` are zipped and uploaded to an artifacts bucket on the target
 (``sam package`` does the same), then the SAM transform (aws-sam-translator, the library
 ``sam`` and CloudFormation use) expands the serverless resources.
+
+Importing the translator and running it cost about a second of CPU, and its output depends only
+on its input: the expanded template is kept in ``.toolkit/sam-transform/`` (``transform_cache``),
+keyed by everything the translator reads, so a run of an unchanged template skips both.
 """
 
 from __future__ import annotations
@@ -16,10 +20,10 @@ from pathlib import Path
 from typing import Any, Callable
 
 import yaml
-from samtranslator.translator.transform import transform
 
 from infra.exceptions import TemplateError
 from infra.packaging import zip_folder
+from infra.transform_cache import TransformCache, default_cache
 
 SAM_TRANSFORM = "AWS::Serverless-2016-10-31"
 # the translator warns about its own service's internals: unpublished usage metrics, and feature
@@ -107,18 +111,34 @@ def package(template: dict[str, Any], template_dir: Path,
 
 
 def to_cloudformation(template: dict[str, Any], parameters: dict[str, Any] | None = None,
-                      region: str = "us-east-1") -> dict[str, Any]:
-    """Expand the SAM transform (if the template uses it) into plain CloudFormation."""
-    from samtranslator.translator.arn_generator import ArnGenerator
+                      region: str = "us-east-1", cache: TransformCache | None = None) -> dict[str, Any]:
+    """Expand the SAM transform (if the template uses it) into plain CloudFormation.
 
-    ArnGenerator.BOTO_SESSION_REGION_NAME = region  # else it asks a boto3 session for one
-    os.environ.setdefault("AWS_DEFAULT_REGION", region)  # the translator's pseudo parameters do too
+    ``cache``: where expansions are kept (default: ``default_cache()``, the project's
+    ``.toolkit/sam-transform/``); the answer is the same with or without it."""
     transforms = template.get("Transform")
     names = transforms if isinstance(transforms, list) else [transforms] if transforms else []
     if SAM_TRANSFORM not in names:
         return template
+    cache = cache if cache is not None else default_cache()
+    key = cache.key(template=template, parameters=parameters or {}, region=region,
+                    managed_policies=_MANAGED_POLICIES)
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    expanded = _translate(copy.deepcopy(template), parameters or {}, region)  # the translator edits its input
+    cache.put(key, expanded)
+    return expanded
+
+
+def _translate(template: dict[str, Any], parameters: dict[str, Any], region: str) -> dict[str, Any]:
+    from samtranslator.translator.arn_generator import ArnGenerator
+    from samtranslator.translator.transform import transform
+
+    ArnGenerator.BOTO_SESSION_REGION_NAME = region  # else it asks a boto3 session for one
+    os.environ.setdefault("AWS_DEFAULT_REGION", region)  # the translator's pseudo parameters do too
     try:
-        return transform(template, parameters or {}, _StaticPolicyLoader())  # type: ignore[arg-type]
+        return transform(template, parameters, _StaticPolicyLoader())  # type: ignore[arg-type]
     except Exception as exc:  # samtranslator raises InvalidDocumentException & co
         causes = getattr(exc, "causes", None)
         detail = "; ".join(str(c) for c in causes) if causes else str(exc)

@@ -7,12 +7,9 @@ from pathlib import Path
 
 from infra.docs import diagram, figures, graph, pages
 from infra.docs.exceptions import DocsError
+from infra.docs.paths import DEFAULT_COMPARE, DEFAULT_OUT, ROOT
 from infra.docs.source import read
-from infra.registry import PATTERNS_DIR, Pattern
-
-ROOT = PATTERNS_DIR.parent
-DEFAULT_OUT = ROOT / "docs"
-DEFAULT_COMPARE = DEFAULT_OUT / "compare" / "compare.json"
+from infra.registry import Pattern
 
 
 def render(patterns: list[Pattern], compare_file: Path = DEFAULT_COMPARE) -> dict[str, str]:

@@ -7,9 +7,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from infra import registry
-from infra.docs.build import DEFAULT_COMPARE, DEFAULT_OUT, generate
 from infra.docs.exceptions import DocsError
-from infra.docs.site import build_site
+from infra.docs.paths import DEFAULT_COMPARE, DEFAULT_OUT
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -22,6 +21,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, say: Callable[[str], None]) -> int:
+    from infra.docs.build import generate  # the builder and the translator: only when docs are built
+    from infra.docs.site import build_site
+
     if not args.patterns.is_dir():
         raise DocsError(f"--patterns {args.patterns}: not a folder")
     patterns = registry.all_patterns(args.patterns)

@@ -35,8 +35,8 @@ from infra.testing import events
 import png_to_jpeg  # functions/file_conversion: on pytest's pythonpath (pyproject.toml), as on Lambda's
 import thumbnail
 import zip_original
-from fileconv import keys, samples
-from fileconv.errors import ConfigurationError
+from fileconv import images, keys, samples
+from fileconv.errors import ConfigurationError, TruncatedImage
 from fileconv.runner import run_batch
 
 REGION = "us-east-1"
@@ -164,6 +164,33 @@ def test_thumbnail_of_jpeg_stays_jpeg(s3: Any) -> None:
     assert response == NO_FAILURES
     thumb = decode(read_output(s3, "thumbnails/tall.jpeg"))
     assert (thumb.format, thumb.size) == ("JPEG", (200, 300))
+
+
+def test_thumbnail_of_a_large_jpeg_is_decoded_at_reduced_scale_and_comes_out_the_same_size() -> None:
+    data = samples.make_jpeg(2400, 1600)
+
+    reduced = images.open_image(data, 10**8, at_least=600)
+    full = images.open_image(data, 10**8)
+
+    assert reduced.size == (1200, 800)  # JPEG's DCT scaling: 1/2, still at least 600 a side
+    assert images.thumbnail(reduced, 300).size == images.thumbnail(full, 300).size == (300, 200)
+
+
+def test_truncated_jpeg_is_rejected_even_when_decoded_at_reduced_scale() -> None:
+    data = samples.make_jpeg(2400, 1600)
+
+    with pytest.raises(TruncatedImage):
+        images.open_image(data[: len(data) // 2], 10**8, at_least=600)
+
+
+def test_png_thumbnail_is_encoded_with_the_fast_deflate_level_and_decodes_to_the_same_pixels() -> None:
+    source = images.open_image(samples.make_photo_like_png(600, 400), 10**8)
+    thumb = images.thumbnail(source, 300)
+
+    encoded = images.encoded(thumb, "PNG", "photo.png")
+
+    assert images.SAVE_OPTIONS["PNG"] == {"compress_level": 3}
+    assert decode(encoded.body).tobytes() == thumb.tobytes()  # lossless whatever the level
 
 
 def test_thumbnail_of_other_formats_is_png_with_png_extension(s3: Any) -> None:

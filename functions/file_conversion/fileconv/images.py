@@ -23,19 +23,28 @@ from fileconv.errors import DecompressionBomb, NotAnImage, TruncatedImage, Wrong
 # Formats Pillow may parse; anything else (EPS via Ghostscript, PSD, ...) is "not an image".
 SUPPORTED_FORMATS = ("PNG", "JPEG", "GIF", "WEBP", "BMP", "TIFF")
 CONTENT_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg"}
-SAVE_OPTIONS: dict[str, dict[str, object]] = {"PNG": {}, "JPEG": {"quality": 90}}  # PNG optimize: 13x slower for ~17% size
+# PNG: zlib level 3 (the fast deflate strategy) encodes a grainy 300 px thumbnail in ~9 ms instead
+# of ~32 ms at the default 6, ~3 % larger (optimize would be 13x slower for ~17 % smaller)
+SAVE_OPTIONS: dict[str, dict[str, object]] = {"PNG": {"compress_level": 3}, "JPEG": {"quality": 90}}
 PNG_MODES = {"1", "L", "LA", "I", "I;16", "P", "RGB", "RGBA"}
 JPEG_MODES = {"L", "RGB", "CMYK"}
 WHITE = (255, 255, 255)
 
 
-def open_image(data: bytes, max_pixels: int, *, require_format: str | None = None) -> Image.Image:
-    """A fully decoded image, or a ConversionRejected saying why not."""
+def open_image(data: bytes, max_pixels: int, *, require_format: str | None = None,
+               at_least: int | None = None) -> Image.Image:
+    """A fully decoded image, or a ConversionRejected saying why not.
+
+    ``at_least``: the caller needs no more than this many pixels a side, so a JPEG may be
+    decoded at 1/2, 1/4 or 1/8 scale (still at least that big; every byte is still read, so a
+    truncated file is still caught). Other formats decode at full size."""
     img = _identify(data)
     try:
         if require_format is not None and img.format != require_format:
             raise WrongImageFormat(f"not a {require_format} image (detected {img.format})")
         limits.check_pixels(img.width, img.height, max_pixels)
+        if at_least is not None and img.format == "JPEG":
+            img.draft(img.mode, (at_least, at_least))
         _decode(img)
     except BaseException:
         img.close()
@@ -85,8 +94,9 @@ def encoded(img: Image.Image, image_format: str, source_key: str) -> ConvertedFi
 
 def make_thumbnail(source: SourceObject, settings: Settings) -> ConvertedFile:
     """The thumbnail conversion (the file-conversion pattern's, and the job-queue's thumbnail job)."""
-    with open_image(source.data, settings.max_image_pixels) as img:
-        return encoded(thumbnail(img, settings.thumbnail_size), thumbnail_format(img.format), source.key)
+    box = settings.thumbnail_size
+    with open_image(source.data, settings.max_image_pixels, at_least=2 * box) as img:  # 2x: resampling headroom
+        return encoded(thumbnail(img, box), thumbnail_format(img.format), source.key)
 
 
 def _identify(data: bytes) -> Image.Image:

@@ -10,8 +10,8 @@ from typing import Any
 from urllib.parse import quote_plus, unquote_plus
 
 import airspeed
-from jsonpath_ng import parse as jsonpath
 
+from infra.compute.jsonpath import parse as jsonpath  # one shared parser, not one per path
 from infra.exceptions import ToolkitError
 
 

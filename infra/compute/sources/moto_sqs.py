@@ -8,6 +8,9 @@
   plane's clock; a duplicate is accepted, not enqueued, and answered with the original's MessageId.
 - FIFO messages get a SequenceNumber (moto gives one only with an explicit deduplication id,
   at random): 20 digits, increasing per queue.
+- A queue's attributes: moto builds the whole attribute map, converting each name from camelCase
+  to snake_case, up to twice for every name a GetQueueAttributes asks for (the plane's settle asks
+  three of every mapped queue); the conversion, a pure function of the name, is remembered.
 Each hook falls back to moto's behaviour when no compute plane is active.
 """
 
@@ -16,6 +19,7 @@ from __future__ import annotations
 import itertools
 import threading
 from collections import OrderedDict
+from functools import lru_cache
 from typing import Any
 
 from infra.compute import active
@@ -35,6 +39,7 @@ def install_moto_hooks() -> None:
         return
     import moto.sqs.models as sqs_models
 
+    patches.patch(sqs_models, "camelcase_to_underscores", lru_cache(maxsize=None)(sqs_models.camelcase_to_underscores))
     # moto keeps mappings per queue and invokes inside SendMessage; give it a mapping table
     # that never holds anything, so only the compute plane's pollers deliver.
     patches.patch(sqs_models.Queue, "lambda_event_source_mappings", property(

@@ -7,9 +7,11 @@
 - ``Execution.start`` marks the threads it starts as the execution's.
 - A definition is parsed once, not again for every execution (moto's ANTLR parser takes
   0.1-0.4 s of CPU per parse; the parsed program holds no per-execution state).
-- A JSONPath is parsed once: jsonpath_ng builds its PLY parser tables on every ``parse`` (≈ 20 ms
-  of CPU), and the interpreter parses a path for every Parameters, ResultPath and Choice it
-  evaluates — most of an execution's CPU before this.
+- A JSONPath is parsed once, by one parser per grammar (``infra/compute/jsonpath.py``):
+  jsonpath_ng builds its PLY parser tables on every ``parse`` (4-12 ms of CPU), and the
+  interpreter parses a path for every Parameters, ResultPath and Choice it evaluates.
+- moto's AWS Batch package is not initialised for the interpreter's one Batch enum
+  (``lazy_packages.py``): that would import all of moto's EC2 (≈ 0.6 s of CPU).
 - Task integrations reuse one boto3 client per region and service (moto builds a new one for
   every task it runs: tens of milliseconds of CPU each). Clients are thread-safe.
 - History events carry the clock's time (a virtual hour shows as an hour between events).
@@ -58,6 +60,9 @@ def install() -> None:
     pattern without state machines should not pay); StartSyncExecution's host is known at once."""
     if not patches.claim(__name__):
         return
+    from infra.compute.stepfunctions import lazy_packages
+
+    lazy_packages.install()
     import moto.backend_index as backend_index
 
     sync_pattern = ("stepfunctions", re.compile(_SYNC_HOST))
@@ -237,10 +242,10 @@ def _hook_client_reuse() -> None:
 
 
 def _hook_jsonpath_once() -> None:
-    from functools import lru_cache
-
     import moto.stepfunctions.parser.asl.component.common.path.result_path as result_path
     import moto.stepfunctions.parser.asl.utils.json_path as json_path
 
-    for module in (result_path, json_path):
-        patches.patch(module, "parse", lru_cache(maxsize=4096)(module.parse))
+    from infra.compute import jsonpath
+
+    patches.patch(result_path, "parse", jsonpath.parse)  # jsonpath_ng.parse
+    patches.patch(json_path, "parse", jsonpath.parse_extended)  # jsonpath_ng.ext.parse
