@@ -26,6 +26,7 @@ from typing import Any, Protocol
 from urllib.parse import quote_plus, urlparse
 
 from infra.compute.iam.hook import install as install_iam_enforcement
+from infra.compute.moto_memory import install as install_memory_bounds
 
 
 class Plane(Protocol):
@@ -94,6 +95,7 @@ def install() -> None:
     _hook_iam()
     _hook_dispatch()
     _hook_request_build()
+    install_memory_bounds()  # moto's per-traffic structures bounded (infra/compute/moto_memory.py)
     from infra.metering import hooks as metering_hooks  # metering: counts every request (infra/metering)
     metering_hooks.install()
     from infra.compute.sources import install_moto_hooks as sources_switch_off_moto_shortcuts
