@@ -78,3 +78,14 @@ def test_a_log_stream_keeps_its_latest_events_only(cloud):
     events = logs_backends[account]["us-east-1"].groups[group].streams[stream].events
     assert len(events) <= LOG_EVENTS_KEPT + LOG_EVENTS_KEPT // 4
     assert events[-1].message == f"line {total - 1}"  # the latest are the ones kept
+
+
+def test_user_agent_texts_kept_do_not_grow_with_calls(cloud):
+    import botocore.useragent as useragent
+
+    sqs, url = _queue(cloud)
+    sqs.get_queue_attributes(QueueUrl=url)
+    kept = useragent.UserAgentComponent.to_string.cache_info().currsize
+    for _ in range(50):
+        sqs.get_queue_attributes(QueueUrl=url)
+    assert useragent.UserAgentComponent.to_string.cache_info().currsize == kept  # every call's texts were kept already
