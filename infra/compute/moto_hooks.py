@@ -494,6 +494,7 @@ def _hook_dispatch() -> None:
                     None if config is None else (config.max_size_in_bytes, config.delimiter))
 
     to_string.cache_info = text.cache_info  # type: ignore[attr-defined]
+    to_string.__wrapped__ = component_text  # type: ignore[attr-defined]
     useragent.UserAgentComponent.to_string = to_string  # type: ignore[method-assign]
 
     # moto stamps every answer with a 52-character request id drawn one random.choice at a time
