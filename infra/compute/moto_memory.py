@@ -22,7 +22,11 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 DELETED_HANDLES_KEPT = 10_000
-LOG_EVENTS_KEPT = 5_000
+LOG_EVENTS_KEPT = 2_000
+
+
+class _InstanceRef(weakref.ref):  # type: ignore[type-arg]
+    __slots__ = ("key",)
 
 
 class LiveInstances:
@@ -30,14 +34,20 @@ class LiveInstances:
     holding each instance weakly (keyed by identity: models need not be hashable)."""
 
     def __init__(self) -> None:
-        self._refs: dict[int, weakref.ref[Any]] = {}
+        self._refs: dict[int, _InstanceRef] = {}
+        self._forget = self._drop  # one callback for every reference
+
+    def _drop(self, ref: _InstanceRef) -> None:
+        if self._refs.get(ref.key) is ref:
+            del self._refs[ref.key]
 
     def append(self, instance: Any) -> None:
-        key = id(instance)
         try:
-            self._refs[key] = weakref.ref(instance, lambda _, key=key, refs=self._refs: refs.pop(key, None))
+            ref = _InstanceRef(instance, self._forget)
         except TypeError:  # no weak references to it (__slots__): not listed, as not kept
-            pass
+            return
+        ref.key = id(instance)
+        self._refs[ref.key] = ref
 
     def __iter__(self) -> Iterator[Any]:
         return iter([instance for ref in list(self._refs.values()) if (instance := ref()) is not None])

@@ -69,9 +69,9 @@ def test_a_log_stream_keeps_its_latest_events_only(cloud):
     logs.create_log_stream(logGroupName=group, logStreamName=stream)
     now = int(time.time() * 1000)  # CloudWatch Logs takes wall-clock stamps
     total = LOG_EVENTS_KEPT * 2
-    for first in range(0, total, 5_000):
+    for first in range(0, total, LOG_EVENTS_KEPT):
         logs.put_log_events(logGroupName=group, logStreamName=stream,
-                            logEvents=[{"timestamp": now + n, "message": f"line {n}"} for n in range(first, first + 5_000)])
+                            logEvents=[{"timestamp": now + n, "message": f"line {n}"} for n in range(first, first + LOG_EVENTS_KEPT)])
     from moto.logs.models import logs_backends
 
     account = cloud.client("sts").get_caller_identity()["Account"]
