@@ -72,7 +72,8 @@ class Soak:
     unit: str
     total: int
     samples: list[tuple[int, float, float]] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # a request or delivery that failed: the run stops
+    wrong: list[str] = field(default_factory=list)  # answers that were not the one asked for: counted, the run goes on
     cut_short: str = ""
 
     @property
@@ -91,7 +92,7 @@ class Soak:
         return self.samples[-1][1] - middle[1]
 
     def ok(self) -> bool:
-        return (not self.errors and not self.cut_short and len(self.samples) > 1
+        return (not self.errors and not self.wrong and not self.cut_short and len(self.samples) > 1
                 and self.growth_mb() < TARGET_GROWTH_MB)
 
 
@@ -167,7 +168,7 @@ def soak_serve(total: int, interval: int, connections: int, minutes: float, say:
         done = 0
         while done < total and _bounded(deadline, soak):
             batch = min(interval, total - done)
-            _requests(clients, base, key, ids, done, batch, soak.errors)
+            _requests(clients, base, key, ids, done, batch, soak.errors, soak.wrong)
             if soak.errors:
                 break
             done += batch
@@ -193,8 +194,9 @@ def _post_order(port: int, base: str, key: str, index: int) -> str:
 
 
 def _requests(clients: list[http.client.HTTPConnection], base: str, key: str, ids: list[str],
-              first: int, count: int, errors: list[str]) -> None:
-    """``count`` requests spread over the connections, each answer checked."""
+              first: int, count: int, errors: list[str], wrong: list[str]) -> None:
+    """``count`` requests spread over the connections, each answer checked: a connection that
+    fails stops its thread (``errors``); a wrong answer is recorded (``wrong``) and the run goes on."""
     def worker(index: int) -> None:
         client = clients[index]
         for n in range(first + index, first + count, len(clients)):
@@ -208,8 +210,7 @@ def _requests(clients: list[http.client.HTTPConnection], base: str, key: str, id
                 errors.append(f"request {n}: {exc!r}")
                 return
             if response.status != 200 or json.loads(body).get("id") != order_id:
-                errors.append(f"request {n} ({path}): {response.status} {body[:200]!r}")
-                return
+                wrong.append(f"request {n} ({path}): {response.status} {body[:200]!r}")
 
     threads = [threading.Thread(target=worker, args=(i,)) for i in range(len(clients))]
     for thread in threads:
@@ -291,6 +292,8 @@ def table(soak: Soak, rows: int = 10) -> str:
         lines.append(f"{soak.name}: {soak.cut_short}")
     for error in soak.errors[:5]:
         lines.append(f"{soak.name}: error: {error}")
+    if soak.wrong:
+        lines.append(f"{soak.name}: {len(soak.wrong)} wrong answers, the first: {soak.wrong[0]}")
     return "\n".join(lines)
 
 
