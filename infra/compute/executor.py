@@ -29,6 +29,7 @@ from infra.compute import iam, isolation
 from infra.compute.clock import Clock
 from infra.compute.faults.handler import HandlerFault, InjectedTimeout
 from infra.compute.isolation import isolated, process_environ
+from infra.compute.powertools_isolation import install_if_loaded
 
 
 @dataclass(frozen=True)
@@ -109,6 +110,7 @@ class _Environment:
         assert module_spec is not None and module_spec.loader is not None
         module: ModuleType = importlib.util.module_from_spec(module_spec)
         module_spec.loader.exec_module(module)
+        install_if_loaded()  # Powertools' resolver: its current event per thread (powertools_isolation.py)
         handler = getattr(module, attr, None)
         if not callable(handler):
             raise AttributeError(f"Handler '{attr}' missing on module '{module_path}'")

@@ -9,7 +9,9 @@ puts moto back as it ships:
 - ``dynamodb``: serialized requests (atomic conditional writes), cheap transactions and queries;
 - ``websocket``: the management API reaches the WebSocket front door's real sockets;
 - ``iam``: AWS managed policies loaded on demand;
-- ``dispatch``, ``speed``: the per-request work of moto and botocore, done once or directly.
+- ``dispatch``, ``speed``: the per-request work of moto and botocore, done once or directly;
+- ``memory``: moto's structures that grow with traffic (tracked instances, deleted receipt
+  handles, log events), bounded so a long ``serve`` or ``up`` levels off.
 
 Installed with them, each next to its own code: the event sources' switches (infra/compute/sources),
 IAM enforcement (infra/compute/iam), Step Functions on the clock (infra/compute/stepfunctions) and
@@ -19,12 +21,12 @@ active (infra/compute/active.py holds the active one).
 
 from __future__ import annotations
 
-from infra.compute.moto_hooks import dispatch, dynamodb, iam, lambda_, patches, s3, sns, speed, sqs, websocket
+from infra.compute.moto_hooks import dispatch, dynamodb, iam, lambda_, memory, patches, s3, sns, speed, sqs, websocket
 from infra.compute.moto_hooks.version import PINNED_MOTO, check_moto_version
 
 __all__ = ["PINNED_MOTO", "check_moto_version", "install", "installed", "uninstall"]
 
-_OWN = (lambda_, sqs, s3, sns, dynamodb, websocket, iam, speed, dispatch)
+_OWN = (lambda_, sqs, s3, sns, dynamodb, websocket, iam, speed, dispatch, memory)
 
 
 def install() -> None:

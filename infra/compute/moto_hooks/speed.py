@@ -24,9 +24,24 @@ def install() -> None:
     # call (≈0.15 ms). The function is pure; its answers are kept ...
     patches.patch(useragent, "sanitize_user_agent_string_component",
                   lru_cache(maxsize=4096)(useragent.sanitize_user_agent_string_component))
-    # ... and each of its components (immutable tuples) is turned into text twice per call.
-    patches.patch(useragent.UserAgentComponent, "to_string",
-                  lru_cache(maxsize=4096)(useragent.UserAgentComponent.to_string))
+    # ... and each of its components (immutable tuples) is turned into text twice per call. The
+    # feature-metadata component carries a new size config object on every call (compared by
+    # identity), so the text is kept by the config's values, or every call would add an entry.
+    component_text = useragent.UserAgentComponent.to_string
+
+    @lru_cache(maxsize=4096)
+    def text(prefix: str, name: str, value: str | None, size: tuple[int, str] | None) -> str:
+        config = useragent.UserAgentComponentSizeConfig(*size) if size else None
+        return str(component_text(useragent.UserAgentComponent(prefix, name, value, config)))
+
+    def to_string(self: Any) -> str:
+        config = self.size_config
+        return text(self.prefix, self.name, self.value,
+                    None if config is None else (config.max_size_in_bytes, config.delimiter))
+
+    to_string.cache_info = text.cache_info  # type: ignore[attr-defined]
+    to_string.__wrapped__ = component_text  # type: ignore[attr-defined]
+    patches.patch(useragent.UserAgentComponent, "to_string", to_string)
     _hook_random_strings()
     _hook_model_loader()
 
