@@ -18,6 +18,8 @@ from collections.abc import Iterator, Mapping, MutableMapping
 from contextlib import contextmanager
 from typing import Any, TextIO
 
+from infra.compute import default_sessions
+
 _local = threading.local()
 
 
@@ -149,6 +151,12 @@ def _ensure_installed() -> None:
         root = logging.getLogger()
         if _log_handler not in root.handlers:
             root.addHandler(_log_handler)
+    default_sessions.install(in_invocation)
+
+
+def in_invocation() -> bool:
+    """Whether this thread is running an invocation (it sees a function's environment)."""
+    return getattr(_local, "environ", None) is not None
 
 
 @contextmanager
