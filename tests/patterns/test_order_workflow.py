@@ -40,7 +40,8 @@ def test_every_scenario_ends_as_expected_and_the_saga_leaves_nothing_half_done(s
     assert workload.check(result) == []
     assert workload.outcome(result)["statuses"] == {
         "approved": "COMPLETED", "rejected": "CANCELLED", "declined": "CANCELLED", "transient-failure": "COMPLETED",
-        "crash-after-charge": "CANCELLED", "out-of-stock": "CANCELLED", "invalid": "FAILED"}
+        "crash-after-charge": "CANCELLED", "out-of-stock": "CANCELLED", "invalid": "FAILED",
+        "client-retry": "COMPLETED"}
     assert result["virtualSeconds"] >= 3600  # the fulfilment window passed on the clock
 
 
