@@ -1,5 +1,6 @@
 """The same order flow written the way the deck warns against: one Lambda invoking the next and
-waiting for each answer (validate, reserve each item, charge, ship). No retries with backoff, no
+waiting for each answer (validate, reserve each item, charge, ship), behind ``POST /orders``. No
+idempotency key (a client's retry is a new order), no retries with backoff, no
 compensations, no approval or fulfilment window (a Lambda cannot wait an hour): a failure half
 way leaves what was done before it. Kept beside the workflow to measure the difference."""
 
@@ -26,6 +27,22 @@ def _call(function: str, payload: dict[str, Any]) -> Any:
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Invoked directly with the order, or by API Gateway for ``POST /orders`` (proxy): a failure
+    half way is an unhandled error either way (API Gateway answers 502; the client may retry)."""
+    if "httpMethod" in event:
+        try:
+            order = json.loads(event.get("body") or "{}")
+        except ValueError as exc:
+            return _answer(400, {"message": f"the body is not JSON: {exc}"})
+        return _answer(200, run_chain(order))
+    return run_chain(event)
+
+
+def _answer(status: int, body: dict[str, Any]) -> dict[str, Any]:
+    return {"statusCode": status, "headers": {"Content-Type": "application/json"}, "body": json.dumps(body)}
+
+
+def run_chain(event: dict[str, Any]) -> dict[str, Any]:
     order_id = event.get("orderId") or str(uuid.uuid4())
     order = _call("VALIDATE_FUNCTION", {"orderId": order_id, "order": event, "executionArn": "chained"})
     for item in order["items"]:

@@ -21,6 +21,8 @@ from collections.abc import Iterator, Mapping, MutableMapping
 from contextlib import contextmanager
 from typing import Any, TextIO
 
+from infra.compute import default_sessions
+
 _local = threading.local()
 
 
@@ -165,6 +167,8 @@ def install() -> None:
     with _install_lock:
         _installs += 1
         _put_views_in_place()
+        if _installs == 1:
+            default_sessions.install(in_invocation)
 
 
 def _put_views_in_place() -> None:
@@ -199,10 +203,16 @@ def uninstall() -> None:
         if isinstance(sys.stderr, ThreadStream):
             sys.stderr = sys.stderr.fallback
         logging.getLogger().removeHandler(_log_handler)
+        default_sessions.uninstall()
 
 
 def installed() -> bool:
     return _installs > 0
+
+
+def in_invocation() -> bool:
+    """Whether this thread is running an invocation (it sees a function's environment)."""
+    return getattr(_local, "environ", None) is not None
 
 
 @contextmanager

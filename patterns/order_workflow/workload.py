@@ -2,7 +2,8 @@
 
 The demo drives the API over HTTP: an approved large order, a rejected one, a declined card, a
 card whose payment service fails twice (retried), a charge whose Lambda dies after charging, an
-item out of stock and an invalid order; then a quote through the Express workflow. Each order's
+item out of stock, an invalid order and an order whose POST the client sends twice under one
+Idempotency-Key (its first answer lost); then a quote through the Express workflow. Each order's
 path through the states and its outcome are printed and checked: the saga never leaves a charge
 without an order or a reservation without a charge. On the embedded target the hour-long
 fulfilment window passes on the virtual clock.
@@ -13,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
+import uuid
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
@@ -37,7 +39,9 @@ class Scenario:
     expect: str  # the final status
     must_pass: list[str]  # states the path must include, in this order
     approve: bool | None = None  # the human's answer when the order waits for one
+    retried: bool = False  # the client sends the POST twice under one Idempotency-Key (the first answer lost)
     order_id: str = ""
+    retry_answer: dict[str, Any] = field(default_factory=dict)  # what the client's second POST got
     answer: dict[str, Any] = field(default_factory=dict)
 
 
@@ -61,6 +65,8 @@ def scenarios() -> list[Scenario]:
                  "CANCELLED", ["ReserveStock", "ReleaseStock", "MarkCancelled"]),
         Scenario("invalid", {"items": [{"sku": "mouse", "quantity": 0, "price": 1}], "card": GOOD_CARD}, "FAILED",
                  ["Validate", "MarkFailed"]),
+        Scenario("client-retry", {"items": [{"sku": "cable", "quantity": 1, "price": "9.99"}], "card": GOOD_CARD},
+                 "COMPLETED", ["Charge", "Ship", "MarkCompleted"], retried=True),
     ]
 
 
@@ -95,10 +101,14 @@ def run(cloud: Any, stack: Any, progress: Callable[[str], None] = lambda message
     started, virtual_start = time.perf_counter(), cloud.clock.now()
     runs = scenarios()
     for scenario in runs:
-        answer = call("POST", f"{base}/orders", scenario.order)
+        key = {"Idempotency-Key": f"order-{uuid.uuid4().hex}"} if scenario.retried else None
+        answer = call("POST", f"{base}/orders", scenario.order, headers=key)
         if answer.status != 202:
             raise ToolkitError(f"POST /orders for '{scenario.name}' answered {answer.status} {answer.body}")
         scenario.order_id = answer.body["orderId"]
+        if scenario.retried:  # the client timed out before the answer came, and sends it again
+            again = call("POST", f"{base}/orders", scenario.order, headers=key)
+            scenario.retry_answer = {"status": again.status, "sameOrder": again.body == answer.body}
     progress(f"{len(runs)} orders started through API Gateway -> StartExecution")
     for scenario in (s for s in runs if s.approve is not None):
         waiting = wait_for(cloud, base, scenario.order_id, ("AWAITING_APPROVAL",) + FINAL)
@@ -111,7 +121,7 @@ def run(cloud: Any, stack: Any, progress: Callable[[str], None] = lambda message
     quote = call("POST", f"{base}/quotes", {"items": [{"quantity": 2, "price": "19.99"}]})
     return {"orders": [{"name": s.name, "orderId": s.order_id, "expect": s.expect, "mustPass": s.must_pass,
                         "status": s.answer.get("status"), "steps": s.answer.get("steps", []),
-                        "reason": s.answer.get("reason")} for s in runs],
+                        "reason": s.answer.get("reason"), "retry": s.retry_answer} for s in runs],
             "secondApproval": late.status, "quote": {"status": quote.status, "body": quote.body},
             "ledger": ledger(cloud, stack, [s.order_id for s in runs]),
             "notifications": notifications(cloud, stack),
@@ -182,6 +192,11 @@ def invariants(result: dict[str, Any]) -> list[Invariant]:
     stock = [f"{sku}: {result['ledger']['stock'][sku]}, expected {initial - sold.get(sku, 0)}"
              for sku, initial in STOCK.items() if result["ledger"]["stock"][sku] != initial - sold.get(sku, 0)]
     completed = sum(1 for o in result["orders"] if o["status"] == "COMPLETED")
+    retried = [(o["name"], o.get("retry") or {}, book[o["orderId"]]["charges"]) for o in result["orders"]
+               if o.get("retry")]
+    doubled = [f"{name}: second POST {retry.get('status')}, same order {retry.get('sameOrder')}, {charges} charges"
+               for name, retry, charges in retried
+               if retry.get("status") != 202 or not retry.get("sameOrder") or charges != 1]
     quote = result["quote"]
     return [
         Invariant("every order ends with its expected status, along its expected path", not paths, "; ".join(paths)),
@@ -190,6 +205,8 @@ def invariants(result: dict[str, Any]) -> list[Invariant]:
         Invariant("stock is the initial stock minus what completed orders took", not stock, "; ".join(stock)),
         Invariant("one shipping notification per completed order", len(result["notifications"]) == completed,
                   f"{len(result['notifications'])} for {completed}"),
+        Invariant("a POST /orders sent twice under one Idempotency-Key is one order, charged once",
+                  bool(retried) and not doubled, "; ".join(doubled) or f"{len(retried)} retried, 1 charge each"),
         Invariant("a second approval is refused with 409", result["secondApproval"] == 409,
                   str(result["secondApproval"])),
         Invariant("the Express quote answers the total with tax and shipping",

@@ -36,8 +36,7 @@ S3_TEST_EVENT = {"Records": [{  # the message S3 sends when a notification is co
 # waits that are real time on LocalStack, shortened there (and embedded, so the outcomes compare)
 PARAMETERS = {"order-workflow": {"FulfilmentWaitSeconds": "2"}}
 # known to fail on LocalStack, with what was seen: fix, then remove
-KNOWN_BROKEN = {"order-workflow": "its stack deploys, but the handlers LocalStack's Step Functions invokes "
-                                  "fail with NoRegionError (boto3 finds no region) - seen 2026-12-04, not diagnosed"}
+KNOWN_BROKEN: dict[str, str] = {}
 
 
 def run_pattern(cloud: Cloud, pattern: str) -> tuple[dict[str, Any], Any]:

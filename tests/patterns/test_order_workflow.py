@@ -40,7 +40,8 @@ def test_every_scenario_ends_as_expected_and_the_saga_leaves_nothing_half_done(s
     assert workload.check(result) == []
     assert workload.outcome(result)["statuses"] == {
         "approved": "COMPLETED", "rejected": "CANCELLED", "declined": "CANCELLED", "transient-failure": "COMPLETED",
-        "crash-after-charge": "CANCELLED", "out-of-stock": "CANCELLED", "invalid": "FAILED"}
+        "crash-after-charge": "CANCELLED", "out-of-stock": "CANCELLED", "invalid": "FAILED",
+        "client-retry": "COMPLETED"}
     assert result["virtualSeconds"] >= 3600  # the fulfilment window passed on the clock
 
 
@@ -54,6 +55,32 @@ def test_a_small_order_ships_after_the_fulfilment_window_and_is_notified(shop):
     assert answer["trackingId"].startswith("TRK-")
     assert cloud.clock.now() - before >= 3600
     assert any(order_id in body for body in workload.notifications(cloud, stack))
+
+
+def test_a_retried_post_with_the_same_idempotency_key_starts_one_execution_and_charges_once(shop):
+    cloud, stack, base = shop
+    order = {"items": [{"sku": "cable", "quantity": 1, "price": "9.99"}], "card": workload.GOOD_CARD}
+    key = {"Idempotency-Key": "client-retry-1"}
+    first = call("POST", f"{base}/orders", order, headers=key)
+    retried = call("POST", f"{base}/orders", order, headers=key)  # the client never saw the first answer
+
+    assert first.status == retried.status == 202
+    assert first.body == retried.body and first.body["orderId"] == "client-retry-1"
+    assert _final(cloud, base, "client-retry-1")["status"] == "COMPLETED"
+    assert _held(cloud, stack, "client-retry-1")["charges"] == 1
+    late = call("POST", f"{base}/orders", order, headers=key)  # the order finished: the key is spent
+    assert late.status == 400 and "Idempotency-Key" in late.body["message"]
+    assert _held(cloud, stack, "client-retry-1")["charges"] == 1
+
+
+def test_the_same_idempotency_key_for_a_different_order_is_refused(shop):
+    _, _, base = shop
+    key = {"Idempotency-Key": "client-reused-key"}
+    assert call("POST", f"{base}/orders", {"items": [{"sku": "cable", "quantity": 1, "price": 1}],
+                                           "card": workload.GOOD_CARD}, headers=key).status == 202
+    other = call("POST", f"{base}/orders", {"items": [{"sku": "mouse", "quantity": 1, "price": 1}],
+                                            "card": workload.GOOD_CARD}, headers=key)
+    assert other.status == 400
 
 
 def test_a_large_order_waits_for_approval_until_answered_and_a_second_answer_is_refused(shop):
@@ -135,14 +162,44 @@ def test_a_quote_is_priced_by_the_express_workflow_inside_the_http_call(shop):
     assert refused.status == 200 and refused.body == {"error": "InvalidOrder"}
 
 
-def test_the_chained_lambdas_version_leaves_every_failure_half_done_where_the_workflow_compensates():
+@pytest.fixture(scope="module")
+def compared():
     from patterns.order_workflow import comparison
 
     with Cloud.embedded(clock=VirtualClock()) as cloud:
-        results = comparison.measure(cloud)
+        return comparison.measure(cloud, cost_orders=3)
+
+
+def test_the_chained_lambdas_version_leaves_every_failure_half_done_where_the_workflow_compensates(compared):
+    from patterns.order_workflow import comparison
+
+    results = {name: both for name, both in compared["scenarios"].items() if name in comparison.SCENARIOS}
     assert {name: (both["workflow"]["status"], both["workflow"]["halfDone"]) for name, both in results.items()} == {
         "declined": ("CANCELLED", False), "transient-failure": ("COMPLETED", False),
         "crash-after-charge": ("CANCELLED", False), "out-of-stock": ("CANCELLED", False)}
-    assert all(both["chained"]["status"] == "ERROR" and both["chained"]["halfDone"] for both in results.values())
+    assert all(both["chained"]["status"] == "ERROR (HTTP 502)" and both["chained"]["halfDone"]
+               for both in results.values())
     assert results["crash-after-charge"]["chained"]["charges"] == 1  # the money stays taken
-    assert len(comparison.table(results)) == 2 + len(results)
+    assert len(comparison.table(compared["scenarios"])) == 2 + len(compared["scenarios"])
+
+
+def test_a_client_retry_charges_once_through_the_workflow_and_twice_through_the_chain(compared):
+    retry = compared["scenarios"]["client-retry"]
+    assert (retry["workflow"]["status"], retry["workflow"]["charges"]) == ("1 order COMPLETED", 1)
+    assert (retry["chained"]["status"], retry["chained"]["charges"]) == ("2 orders COMPLETED", 2)
+
+
+def test_the_cost_per_thousand_orders_is_priced_by_service_for_both_ways(compared):
+    from patterns.order_workflow import comparison
+
+    workflow, chained = compared["cost"]["workflow"], compared["cost"]["chained"]
+    assert {"API Gateway", "Step Functions", "Lambda", "DynamoDB", "SNS"} <= set(workflow["byService"])
+    assert {"API Gateway", "Lambda", "DynamoDB"} <= set(chained["byService"]) and "Step Functions" not in chained["byService"]
+    assert workflow["unpriced"] == chained["unpriced"] == []
+    # a small order: Validate, ReserveStock, Reserve, Charge, NeedsApproval, FulfilmentWindow, Ship, Notify, MarkCompleted
+    assert workflow["transitionsPerOrder"] == 9
+    assert workflow["byService"]["Step Functions"] == pytest.approx(9 * 25.0 / 1e6 * 1000)
+    assert workflow["byService"]["API Gateway"] == chained["byService"]["API Gateway"] == pytest.approx(3.5 / 1000)
+    assert workflow["total"] == pytest.approx(sum(workflow["byService"].values()))
+    assert chained["lambdaGbSecondsPerOrder"] > 0 and workflow["lambdaGbSecondsPerOrder"] > 0
+    assert len(comparison.cost_table(compared["cost"])) == 2 + 5 + 3

@@ -20,7 +20,7 @@ from infra.compute.iam import deliveries, enforcing, policies
 from infra.compute.iam.exceptions import IamError
 from infra.compute.iam.policy import Principal, Request, evaluate
 from infra.compute.iam.requests import Call, authorizations
-from infra.compute.iam.sessions import install_default_sessions, principal_for
+from infra.compute.iam.sessions import principal_for
 from infra.compute.moto_hooks import patches
 
 stats = {"checked": 0, "denied": 0}
@@ -30,7 +30,6 @@ def install() -> None:
     if not patches.claim(__name__):
         return
     policies.install()
-    install_default_sessions()
     deliveries.install()
     from moto.core.authorization import ActionAuthenticatorMixin
 

@@ -11,10 +11,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import threading
-from typing import Any
 
 from infra.compute.iam.policy import Principal
-from infra.compute.moto_hooks import patches
 
 _by_key: dict[str, Principal] = {}
 _lock = threading.Lock()
@@ -46,34 +44,3 @@ def role_session_environment(role_arn: str, session_name: str) -> dict[str, str]
 def principal_for(access_key_id: str) -> Principal | None:
     """The role session an access key id belongs to (None: not a function's credentials)."""
     return _by_key.get(access_key_id)
-
-
-_default_sessions: dict[str, Any] = {}
-
-
-def install_default_sessions() -> None:
-    """``boto3.client(...)`` uses one default session per process, which resolves credentials
-    once: the first function to call it would sign every other function's calls. On Lambda each
-    function has its own process; here a handler running with role session credentials gets a
-    default session of its own (one per session key)."""
-    import os
-
-    import boto3
-
-    original = boto3._get_default_session
-
-    def _get_default_session() -> Any:
-        key_id = os.environ.get("AWS_ACCESS_KEY_ID", "")
-        if key_id not in _by_key:
-            return original()
-        session = _default_sessions.get(key_id)
-        if session is None:
-            # the process's models, already loaded, are shared: a new session costs ~40 ms, not ~100
-            import botocore.session
-
-            core = botocore.session.Session()
-            core.register_component("data_loader", original()._session.get_component("data_loader"))
-            session = _default_sessions[key_id] = boto3.session.Session(botocore_session=core)
-        return session
-
-    patches.patch(boto3, "_get_default_session", _get_default_session)
