@@ -24,7 +24,7 @@ from typing import Any, Callable
 from infra.compare.prices import PriceFile
 from infra.metering import unmetered
 from infra.metering.measure import measure as metered
-from patterns.api_gateway.client import Answer, call
+from patterns.api_client import Answer, api_url, call
 from patterns.order_workflow import workload
 
 HERE = Path(__file__).resolve().parent
@@ -45,7 +45,7 @@ def _left_half_done(held: dict[str, Any], completed: bool) -> bool:
 
 
 def post_order(cloud: Any, stack: Any, order: dict[str, Any], headers: dict[str, str] | None = None) -> Answer:
-    return call("POST", f"{workload.base_url(cloud, stack)}/orders", order, headers=headers)
+    return call("POST", f"{api_url(cloud, stack)}/orders", order, headers=headers)
 
 
 def charges_made(cloud: Any, stack: Any) -> int:
