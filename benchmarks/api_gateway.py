@@ -160,11 +160,11 @@ def _serve_until_stdin_closes() -> None:
     from infra.cloud import Cloud
     from infra.compute.clock import WallClock
     from patterns.api_gateway import workload
-    from patterns.api_gateway.client import call
+    from patterns.api_client import api_url, call
 
     with Cloud.embedded(clock=WallClock()) as cloud:
         stack = cloud.deploy("api-gateway", parameters={"LegacyBackendUrl": f"http://127.0.0.1:{_free_port()}"})
-        url, key = workload.base_url(cloud, stack), workload.api_key(cloud, stack)
+        url, key = api_url(cloud, stack), workload.api_key(cloud, stack)
         ids = [call("POST", f"{url}/orders", {"item": f"item {i}", "quantity": 1}, {"x-api-key": key}).body["id"]
                for i in range(50)]
         sys.__stdout__.write("serving " + json.dumps({"url": url, "key": key, "ids": ids}) + "\n")
@@ -265,7 +265,7 @@ def _deploy_to(endpoint: str) -> tuple[str, str, list[str]]:
     """api-gateway deployed on the ``up`` endpoint: (the API's path there, its key, 50 order ids)."""
     from infra.cloud import Cloud
     from patterns.api_gateway import workload
-    from patterns.api_gateway.client import call
+    from patterns.api_client import api_url, call
 
     deadline = time.monotonic() + 60
     while True:
@@ -278,7 +278,7 @@ def _deploy_to(endpoint: str) -> tuple[str, str, list[str]]:
             time.sleep(0.2)
     cloud = Cloud.remote("local", endpoint)
     stack = cloud.deploy("api-gateway", parameters={"LegacyBackendUrl": f"http://127.0.0.1:{_free_port()}"})
-    url, key = workload.base_url(cloud, stack), workload.api_key(cloud, stack)
+    url, key = api_url(cloud, stack), workload.api_key(cloud, stack)
     ids = [call("POST", f"{url}/orders", {"item": f"item {i}", "quantity": 1}, {"x-api-key": key}).body["id"]
            for i in range(50)]
     return url.removeprefix(endpoint), key, ids
@@ -304,7 +304,7 @@ def breakdown(requests: int) -> str:
     from infra.compute.http.messages import HttpRequest
     from infra.compute.isolation import isolated
     from patterns.api_gateway import workload
-    from patterns.api_gateway.client import call
+    from patterns.api_client import api_url, call
 
     def ms(**parts: Any) -> dict[str, float]:
         """Each part's CPU ms per call: the parts take turns over ten rounds and each keeps its
@@ -323,7 +323,7 @@ def breakdown(requests: int) -> str:
 
     with Cloud.embedded(clock=WallClock()) as cloud:
         stack = cloud.deploy("api-gateway", parameters={"LegacyBackendUrl": f"http://127.0.0.1:{_free_port()}"})
-        url, key = workload.base_url(cloud, stack), workload.api_key(cloud, stack)
+        url, key = api_url(cloud, stack), workload.api_key(cloud, stack)
         order_id = call("POST", f"{url}/orders", {"item": "item", "quantity": 1}, {"x-api-key": key}).body["id"]
         base = "/" + url.split("/", 3)[3]
         headers = [("Host", "127.0.0.1"), ("x-api-key", key), ("User-Agent", "benchmark")]
