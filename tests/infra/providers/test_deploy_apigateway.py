@@ -11,7 +11,7 @@ import pytest
 
 from infra.exceptions import DeployError
 
-TEMPLATES = Path(__file__).resolve().parent / "fixtures" / "templates"
+TEMPLATES = Path(__file__).resolve().parents[1] / "fixtures" / "templates"
 
 
 def _routes(v2, api_id: str) -> dict[str, dict]:

@@ -1,7 +1,7 @@
 """The front door serving a REST API (v1) made of plain ApiGateway resources: routing, the Lambda
 proxy event and response mapping, service integrations with mapping templates, API keys and
 usage plans, request validators, and API Gateway's error answers — in-process through
-``handle()``; tests/infra/test_http_front_door_socket.py drives the same over a real socket."""
+``handle()``; tests/infra/compute/http/test_http_front_door_socket.py drives the same over a real socket."""
 
 from __future__ import annotations
 

@@ -12,7 +12,7 @@ import pytest
 
 from infra.providers import CORE, FAMILIES, PROVIDERS, family_of
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 PROVIDER_FOLDER = ROOT / "infra" / "providers"
 NOT_FAMILIES = {"__init__", "base"}
 
