@@ -40,6 +40,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from benchmarks.foundation import percentile  # noqa: E402
+from infra.ports import free_port
 
 TARGET_RPS, TARGET_P99_MS = 1000.0, 25.0
 
@@ -99,12 +100,6 @@ def load(targets: list[dict[str, Any]], connections: int, seconds: float, warmup
 
 
 # -- the serving side ---------------------------------------------------------------------------
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 ROUTES = {"orders": "GET /orders/{id}: key + usage plan, Lambda proxy, Powertools, DynamoDB GetItem",
           "health": "GET /health: MOCK integration (the front door alone, no Lambda)"}
 
@@ -116,7 +111,7 @@ def run(connections: int, seconds: float, warmup: float, profile: bool) -> tuple
     from patterns.api_client import api_url, call
 
     with Cloud.embedded(clock=WallClock()) as cloud:
-        stack = cloud.deploy("api-gateway", parameters={"LegacyBackendUrl": f"http://127.0.0.1:{_free_port()}"})
+        stack = cloud.deploy("api-gateway", parameters={"LegacyBackendUrl": f"http://127.0.0.1:{free_port()}"})
         url, key = api_url(cloud, stack), workload.api_key(cloud, stack)
         ids = [call("POST", f"{url}/orders", {"item": f"item {i}", "quantity": 1}, {"x-api-key": key}).body["id"]
                for i in range(50)]
@@ -163,7 +158,7 @@ def _serve_until_stdin_closes() -> None:
     from patterns.api_client import api_url, call
 
     with Cloud.embedded(clock=WallClock()) as cloud:
-        stack = cloud.deploy("api-gateway", parameters={"LegacyBackendUrl": f"http://127.0.0.1:{_free_port()}"})
+        stack = cloud.deploy("api-gateway", parameters={"LegacyBackendUrl": f"http://127.0.0.1:{free_port()}"})
         url, key = api_url(cloud, stack), workload.api_key(cloud, stack)
         ids = [call("POST", f"{url}/orders", {"item": f"item {i}", "quantity": 1}, {"x-api-key": key}).body["id"]
                for i in range(50)]
@@ -231,7 +226,7 @@ def run_processes(processes: int, connections: int, seconds: float, warmup: floa
     children: list[subprocess.Popen[str]] = []
     try:
         if share_moto:
-            endpoint = f"http://127.0.0.1:{_free_port()}"
+            endpoint = f"http://127.0.0.1:{free_port()}"
             up = subprocess.Popen([sys.executable, str(ROOT / "samplecli.py"), "up", "--port", endpoint.rsplit(":", 1)[1]],
                                   stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, text=True)
             children.append(up)
@@ -277,7 +272,7 @@ def _deploy_to(endpoint: str) -> tuple[str, str, list[str]]:
                 raise SystemExit(f"samplecli.py up did not answer on {endpoint}") from None
             time.sleep(0.2)
     cloud = Cloud.remote("local", endpoint)
-    stack = cloud.deploy("api-gateway", parameters={"LegacyBackendUrl": f"http://127.0.0.1:{_free_port()}"})
+    stack = cloud.deploy("api-gateway", parameters={"LegacyBackendUrl": f"http://127.0.0.1:{free_port()}"})
     url, key = api_url(cloud, stack), workload.api_key(cloud, stack)
     ids = [call("POST", f"{url}/orders", {"item": f"item {i}", "quantity": 1}, {"x-api-key": key}).body["id"]
            for i in range(50)]
@@ -322,7 +317,7 @@ def breakdown(requests: int) -> str:
         return best
 
     with Cloud.embedded(clock=WallClock()) as cloud:
-        stack = cloud.deploy("api-gateway", parameters={"LegacyBackendUrl": f"http://127.0.0.1:{_free_port()}"})
+        stack = cloud.deploy("api-gateway", parameters={"LegacyBackendUrl": f"http://127.0.0.1:{free_port()}"})
         url, key = api_url(cloud, stack), workload.api_key(cloud, stack)
         order_id = call("POST", f"{url}/orders", {"item": "item", "quantity": 1}, {"x-api-key": key}).body["id"]
         base = "/" + url.split("/", 3)[3]

@@ -48,7 +48,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from benchmarks.api_gateway import _free_port  # noqa: E402
+from infra.ports import free_port  # noqa: E402
 
 TARGET_GROWTH_MB = 50.0
 HOST = "127.0.0.1"
@@ -154,9 +154,9 @@ def _bounded(deadline: float, soak: Soak) -> bool:
 # -- serve: the HTTP front door -----------------------------------------------------------------
 def soak_serve(total: int, interval: int, connections: int, minutes: float, say: Callable[[str], None]) -> Soak:
     soak = Soak("serve", "requests", total)
-    port = _free_port()
+    port = free_port()
     argv = ["serve", "api-gateway", "--port", str(port), "--ws-port", "0", "--cdn-port", "0",
-            "--parameter", f"LegacyBackendUrl=http://{HOST}:{_free_port()}"]
+            "--parameter", f"LegacyBackendUrl=http://{HOST}:{free_port()}"]
     with server(argv, "Ctrl-C stops") as running:
         key = running.find(r"demo API key: (\S+)")
         base = running.find(r"REST API \S+: http://[^/]+(/\S+)")
@@ -224,9 +224,9 @@ def soak_up(total: int, interval: int, minutes: float, say: Callable[[str], None
     import boto3
 
     soak = Soak("up", "deliveries", total)
-    port = _free_port()
+    port = free_port()
     url = f"http://{HOST}:{port}"
-    with server(["up", "--port", str(port), "--ws-port", str(_free_port())], "Ctrl-C stops") as running:
+    with server(["up", "--port", str(port), "--ws-port", str(free_port())], "Ctrl-C stops") as running:
         deployed = subprocess.run(
             [sys.executable, str(ROOT / "samplecli.py"), "deploy", str(SAMPLE_APP), "--target", "local",
              "--endpoint-url", url], cwd=ROOT, capture_output=True, text=True, timeout=300)

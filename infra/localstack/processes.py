@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Mapping
 
 from infra.localstack.settings import HOST, RUNTIME_MODULE
+from infra.ports import free_port  # noqa: F401  (the package's free_port)
 
 def read_pid_file(path: Path) -> int | None:
     """The pid in ``path``, or None when the file is missing, empty or not a positive number."""
@@ -117,12 +118,6 @@ def port_is_free(port: int, host: str = HOST) -> bool:
         except OSError:
             return False
     return True
-
-
-def free_port(host: str = HOST) -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        return sock.getsockname()[1]
 
 
 def tail(path: Path, lines: int = 30) -> str:

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 import samplecli
+from infra.ports import free_port
 
 
 def run(argv: list[str]) -> tuple[int, str]:
@@ -227,14 +228,6 @@ def test_up_with_a_busy_port_is_a_one_line_error(busy_port, capsys):
     assert f"--port {busy_port}: cannot listen" in capsys.readouterr().err
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def test_up_prints_a_line_per_invocation_and_why_one_failed(eventually):
     import json
     import threading
@@ -242,7 +235,7 @@ def test_up_prints_a_line_per_invocation_and_why_one_failed(eventually):
     import boto3
 
     out, stop = io.StringIO(), threading.Event()
-    port = _free_port()
+    port = free_port()
     up = threading.Thread(target=samplecli.main, args=(["up", "--port", str(port), "--ws-port", "0"], out, stop))
     up.start()
     try:

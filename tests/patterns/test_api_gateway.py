@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import json
 import re
-import socket
 import threading
 import uuid
 
@@ -14,20 +13,15 @@ import pytest
 
 import samplecli
 from infra.cloud import Cloud
+from infra.ports import free_port
 from patterns.api_gateway import workload
 from patterns.api_client import api_url, call
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture
 def stack(cloud):
     return cloud.deploy("api-gateway", stack_name=f"agw-{uuid.uuid4().hex[:6]}",
-                        parameters={"LegacyBackendUrl": f"http://127.0.0.1:{_free_port()}"})
+                        parameters={"LegacyBackendUrl": f"http://127.0.0.1:{free_port()}"})
 
 
 @pytest.fixture
@@ -230,7 +224,7 @@ def test_front_door_answers_in_process_without_a_socket(cloud, stack):
 
 def test_serve_command_serves_the_pattern_until_stopped():
     out, stop = io.StringIO(), threading.Event()
-    legacy = f"http://127.0.0.1:{_free_port()}"
+    legacy = f"http://127.0.0.1:{free_port()}"
     codes: list[int] = []
     thread = threading.Thread(target=lambda: codes.append(samplecli.main(
         ["serve", "api-gateway", "--port", "0", "--parameter", f"LegacyBackendUrl={legacy}"], out=out, stop=stop)))
@@ -262,11 +256,11 @@ def test_pattern_runs_on_the_up_endpoint_with_the_same_outcome(cloud, stack):
     from infra import server
 
     embedded = workload.outcome(workload.run(cloud, stack))
-    endpoint = server.start(_free_port())
+    endpoint = server.start(free_port())
     try:
         with Cloud.remote("local", endpoint.url) as local:
             deployed = local.deploy("api-gateway", stack_name=f"agw-up-{uuid.uuid4().hex[:6]}",
-                                    parameters={"LegacyBackendUrl": f"http://127.0.0.1:{_free_port()}"})
+                                    parameters={"LegacyBackendUrl": f"http://127.0.0.1:{free_port()}"})
             url = local.api_url(deployed.outputs["ApiId"], "prod")
             on_up = workload.outcome(workload.run(local, deployed))
             local.destroy(deployed.name)
@@ -280,7 +274,7 @@ def test_pattern_runs_on_the_up_endpoint_with_the_same_outcome(cloud, stack):
 def test_run_command_drives_the_api_over_http_and_cleans_up():
     out = io.StringIO()
 
-    code = samplecli.main(["run", "api-gateway", "--parameter", f"LegacyBackendUrl=http://127.0.0.1:{_free_port()}"],
+    code = samplecli.main(["run", "api-gateway", "--parameter", f"LegacyBackendUrl=http://127.0.0.1:{free_port()}"],
                           out=out)
 
     text = out.getvalue()
@@ -318,7 +312,7 @@ def test_migrating_a_route_off_the_monolith_is_a_template_change_only(cloud, tmp
     migrated = tmp_path / "template.yaml"
     migrated.write_text(yaml.safe_dump(template))
     stack = cloud.deploy("api-gateway", template=migrated, stack_name=f"agw-fig-{uuid.uuid4().hex[:6]}",
-                         parameters={"LegacyBackendUrl": f"http://127.0.0.1:{_free_port()}"})
+                         parameters={"LegacyBackendUrl": f"http://127.0.0.1:{free_port()}"})
 
     with workload.legacy_backend(stack):
         url, auth = api_url(cloud, stack), {"x-api-key": workload.api_key(cloud, stack)}

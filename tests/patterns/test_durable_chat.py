@@ -9,6 +9,7 @@ from websockets.sync.client import connect
 
 from infra.cloud import Cloud
 from infra.compute.clock import VirtualClock
+from infra.ports import free_port
 from patterns.api_client import call
 from patterns.durable_chat import workload
 
@@ -126,7 +127,7 @@ def test_chat_runs_on_the_up_endpoint_with_its_websockets():
 
     from infra import server
 
-    endpoint = server.start(_free_port(), ws_port=0)
+    endpoint = server.start(free_port(), ws_port=0)
     try:
         with Cloud.remote("local", endpoint.url) as local:
             deployed = local.deploy("durable-chat", stack_name=f"chat-up-{uuid.uuid4().hex[:6]}")
@@ -141,9 +142,3 @@ def test_chat_runs_on_the_up_endpoint_with_its_websockets():
     assert checks["history"] == list(range(1, 23))
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import socket
 import threading
 
 import boto3
@@ -14,12 +13,7 @@ import samplecli
 from functions.file_conversion.fileconv import samples
 from infra.cloud import Cloud
 from infra.testing.plugin import wait_until
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from infra.ports import free_port
 
 
 @pytest.fixture(scope="module")

@@ -164,11 +164,11 @@ def test_a_rule_whose_target_the_plane_cannot_reach_fails_the_deploy_naming_it(c
 
 
 def test_a_rule_in_up_delivers_put_events_on_the_wall_clock(eventually):
-    from test_sources_on_up import _free_port  # the stream sources' own helper, beside this file
+    from infra.ports import free_port
 
     from infra import server
 
-    endpoint = server.start(port=_free_port())
+    endpoint = server.start(port=free_port())
     try:
         kwargs = {"endpoint_url": endpoint.url, "region_name": "us-east-1",
                   "aws_access_key_id": "any", "aws_secret_access_key": "any"}

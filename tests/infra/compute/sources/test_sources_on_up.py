@@ -4,7 +4,6 @@ in background threads, reading what plain boto3 clients put over HTTP."""
 from __future__ import annotations
 
 import json
-import socket
 import uuid
 from pathlib import Path
 
@@ -14,19 +13,14 @@ from stream_records import numbers
 
 from infra import server
 from infra.cloud import Cloud
+from infra.ports import free_port
 
 TEMPLATES = Path(__file__).resolve().parents[3] / "infra" / "fixtures" / "templates"
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
 def up():
-    endpoint = server.start(port=_free_port())
+    endpoint = server.start(port=free_port())
     yield endpoint
     endpoint.stop()
 
