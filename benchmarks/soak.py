@@ -95,6 +95,23 @@ class Soak:
         return (not self.errors and not self.wrong and not self.cut_short and len(self.samples) > 1
                 and self.growth_mb() < TARGET_GROWTH_MB)
 
+    def sample(self, pid: int, interval: int, minutes: float, step: Callable[[int, int, float], bool],
+               say: Callable[[str], None]) -> int:
+        """Run ``step(done, batch, deadline)`` batch after batch (it answers False to stop), sampling
+        the server's RSS after each, until ``total`` work is done or ``minutes`` have passed; the work done."""
+        deadline = time.monotonic() + minutes * 60
+        started = time.monotonic()
+        self.samples.append((0, rss_mb(pid), 0.0))
+        done = 0
+        while done < self.total and _bounded(deadline, self):
+            batch = min(interval, self.total - done)
+            if not step(done, batch, deadline):
+                break
+            done += batch
+            self.samples.append((done, rss_mb(pid), time.monotonic() - started))
+            say(f"{self.name}: {done:,} {self.unit}, RSS {self.samples[-1][1]:.1f} MB")
+        return done
+
 
 # -- the server under test (its own process) ----------------------------------------------------
 @dataclass
@@ -162,18 +179,12 @@ def soak_serve(total: int, interval: int, connections: int, minutes: float, say:
         base = running.find(r"REST API \S+: http://[^/]+(/\S+)")
         ids = [_post_order(port, base, key, i) for i in range(50)]
         clients = [http.client.HTTPConnection(HOST, port, timeout=30) for _ in range(connections)]
-        deadline = time.monotonic() + minutes * 60
-        started = time.monotonic()
-        soak.samples.append((0, rss_mb(running.process.pid), 0.0))
-        done = 0
-        while done < total and _bounded(deadline, soak):
-            batch = min(interval, total - done)
+
+        def step(done: int, batch: int, _deadline: float) -> bool:
             _requests(clients, base, key, ids, done, batch, soak.errors, soak.wrong)
-            if soak.errors:
-                break
-            done += batch
-            soak.samples.append((done, rss_mb(running.process.pid), time.monotonic() - started))
-            say(f"serve: {done:,} requests, RSS {soak.samples[-1][1]:.1f} MB")
+            return not soak.errors
+
+        soak.sample(running.process.pid, interval, minutes, step, say)
         for client in clients:
             client.close()
     return soak
@@ -235,12 +246,8 @@ def soak_up(total: int, interval: int, minutes: float, say: Callable[[str], None
         session = boto3.Session(aws_access_key_id="test", aws_secret_access_key="test", region_name="us-east-1")
         outputs = dict(re.findall(r"^  (\w+): (\S+)$", deployed.stdout, re.MULTILINE))  # deploy prints them
         sqs = session.client("sqs", endpoint_url=url)
-        deadline = time.monotonic() + minutes * 60
-        started = time.monotonic()
-        soak.samples.append((0, rss_mb(running.process.pid), 0.0))
-        done = 0
-        while done < total and _bounded(deadline, soak):
-            batch = min(interval, total - done)
+
+        def step(done: int, batch: int, deadline: float) -> bool:
             for first in range(done, done + batch, 10):
                 entries = [{"Id": str(n - first), "MessageBody": json.dumps(
                     {"id": str(n % DISTINCT_ORDERS), "item": f"item {n}"})}
@@ -248,10 +255,10 @@ def soak_up(total: int, interval: int, minutes: float, say: Callable[[str], None
                 sqs.send_message_batch(QueueUrl=outputs["QueueUrl"], Entries=entries)
             if not _drained(sqs, outputs["QueueUrl"], deadline):
                 soak.cut_short = f"the queue did not drain after {done + batch:,} messages sent"
-                break
-            done += batch
-            soak.samples.append((done, rss_mb(running.process.pid), time.monotonic() - started))
-            say(f"up: {done:,} deliveries, RSS {soak.samples[-1][1]:.1f} MB")
+                return False
+            return True
+
+        done = soak.sample(running.process.pid, interval, minutes, step, say)
         dead = sqs.get_queue_attributes(QueueUrl=outputs["DeadLetterQueueUrl"],
                                         AttributeNames=["ApproximateNumberOfMessages"])["Attributes"]
         if int(dead["ApproximateNumberOfMessages"]):

@@ -18,10 +18,9 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from infra.compute import active, moto_hooks
+from infra.compute import active, faults, moto_hooks
 from infra.compute.clock import Clock, VirtualClock
 from infra.compute.executor import Executor, FunctionSpec, InvocationResult
-from infra.compute import faults
 from infra.compute.faults import FaultInjector
 from infra.compute.faults import deliveries as faulty  # fault injection (off unless ``faults`` is set)
 from infra.compute.functions import resolve_function, spec_from_moto

@@ -9,20 +9,13 @@ from collections import Counter as Tally
 from typing import Any, Callable
 
 import pytest
-from durable_objects import DurableObject, LeaseLostError, Namespace, ObjectBusyError, StorageLimitError, holder
+from durable_objects import LeaseLostError, Namespace, ObjectBusyError, StorageLimitError, holder
+from objects_under_test import Counter
 
 LEASE = 5.0
 
 
-class Gated(DurableObject):
-    def increment(self) -> int:
-        value = self.storage.get("value", 0) + 1
-        self.storage.put("value", value)
-        return value
-
-    def read(self) -> int:
-        return self.storage.get("value", 0)
-
+class Gated(Counter):
     def hold(self, entered: threading.Event, leave: threading.Event) -> int:
         """Keeps the object (under its lease) until the test lets it go."""
         entered.set()
